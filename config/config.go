@@ -1,0 +1,225 @@
+// Package config reads sailgraph's configuration from environment
+// variables into one typed struct and validates it once, at start.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Config is everything the gateway is configured with.
+type Config struct {
+	// Addr is the listen address (SAILGRAPH_ADDR, default ":8080").
+	Addr string
+	// TenantURL is the tenant's API root, e.g. https://acme.api.identitynow.com
+	// (SAILGRAPH_TENANT_URL). The API bases are /beta and /v2024 under it and
+	// the token endpoint /oauth/token. Empty means the embedded simulated
+	// tenant.
+	TenantURL string
+	// ClientID and ClientSecret are the tenant's OAuth2 client credentials
+	// (SAILGRAPH_CLIENT_ID, SAILGRAPH_CLIENT_SECRET). Required with a
+	// TenantURL; the simulated tenant has its own defaults.
+	ClientID     string
+	ClientSecret string
+	// RedisURL selects Redis for the cache and the shared rate budget
+	// (SAILGRAPH_REDIS_URL). Empty means in-memory. redis://host:port/db for
+	// one node; redis://host1:port1,host2:port2 (or ?cluster=true) for a
+	// Redis Cluster; rediss:// for TLS.
+	RedisURL string
+	// RateLimit is the tenant's budget per client id and API version
+	// (SAILGRAPH_RATE_LIMIT, default "100/10s").
+	RateLimit Rate
+	// UpstreamTimeout bounds one upstream call including waits for the
+	// budget (SAILGRAPH_UPSTREAM_TIMEOUT, default 30s).
+	UpstreamTimeout time.Duration
+	// ShutdownTimeout bounds the graceful shutdown (SAILGRAPH_SHUTDOWN_TIMEOUT,
+	// default 20s).
+	ShutdownTimeout time.Duration
+	// LogLevel is debug, info, warn or error (SAILGRAPH_LOG_LEVEL, default info).
+	LogLevel string
+
+	// SimIdentities and SimSeed size the embedded simulated tenant
+	// (SAILGRAPH_SIM_IDENTITIES default 2000, SAILGRAPH_SIM_SEED default 1).
+	SimIdentities int
+	SimSeed       uint64
+}
+
+// Rate is N requests per Per.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Per) }
+
+// ParseRate reads "100/10s" (a count, a slash, a Go duration; "100/s" and
+// "100/m" are read as per one second or minute).
+func ParseRate(s string) (Rate, error) {
+	n, per, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return Rate{}, fmt.Errorf("rate %q: want N/duration, e.g. 100/10s", s)
+	}
+	count, err := strconv.Atoi(n)
+	if err != nil || count <= 0 {
+		return Rate{}, fmt.Errorf("rate %q: count must be a positive integer", s)
+	}
+	switch per {
+	case "s", "m", "h":
+		per = "1" + per
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d <= 0 {
+		return Rate{}, fmt.Errorf("rate %q: period must be a positive duration such as 10s", s)
+	}
+	return Rate{N: count, Per: d}, nil
+}
+
+// Simulated reports whether the gateway runs on its embedded tenant.
+func (c Config) Simulated() bool { return c.TenantURL == "" }
+
+// FromEnv reads the configuration with getenv (os.Getenv in production)
+// and validates it. The error names every bad variable.
+func FromEnv(getenv func(string) string) (Config, error) {
+	var errs []error
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		v := str(name, "")
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 30s", name, v))
+			return def
+		}
+		return d
+	}
+	c := Config{
+		Addr:            str("SAILGRAPH_ADDR", ":8080"),
+		TenantURL:       strings.TrimRight(str("SAILGRAPH_TENANT_URL", ""), "/"),
+		ClientID:        str("SAILGRAPH_CLIENT_ID", ""),
+		ClientSecret:    getenv("SAILGRAPH_CLIENT_SECRET"),
+		RedisURL:        str("SAILGRAPH_REDIS_URL", ""),
+		UpstreamTimeout: dur("SAILGRAPH_UPSTREAM_TIMEOUT", 30*time.Second),
+		ShutdownTimeout: dur("SAILGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second),
+		LogLevel:        strings.ToLower(str("SAILGRAPH_LOG_LEVEL", "info")),
+		SimIdentities:   2000,
+		SimSeed:         1,
+	}
+	if r, err := ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
+		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
+	} else {
+		c.RateLimit = r
+	}
+	if v := str("SAILGRAPH_SIM_IDENTITIES", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_SIM_IDENTITIES=%q: want an integer from 1 to 1000000", v))
+		} else {
+			c.SimIdentities = n
+		}
+	}
+	if v := str("SAILGRAPH_SIM_SEED", ""); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_SIM_SEED=%q: want a positive integer", v))
+		} else {
+			c.SimSeed = n
+		}
+	}
+	if err := c.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// Validate checks the values that FromEnv does not check while parsing.
+func (c Config) Validate() error {
+	var errs []error
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		errs = append(errs, fmt.Errorf("SAILGRAPH_ADDR=%q: want host:port or :port", c.Addr))
+	}
+	if c.TenantURL != "" {
+		u, err := url.Parse(c.TenantURL)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			errs = append(errs, fmt.Errorf("SAILGRAPH_TENANT_URL=%q: want https://<tenant>.api.identitynow.com", c.TenantURL))
+		case u.Path != "":
+			errs = append(errs, fmt.Errorf("SAILGRAPH_TENANT_URL=%q: give the tenant's root, without /beta or /v2024", c.TenantURL))
+		}
+		if c.ClientID == "" || c.ClientSecret == "" {
+			errs = append(errs, errors.New("SAILGRAPH_CLIENT_ID and SAILGRAPH_CLIENT_SECRET are required with SAILGRAPH_TENANT_URL"))
+		}
+	}
+	if c.RedisURL != "" {
+		if _, err := RedisOptions(c.RedisURL); err != nil {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_REDIS_URL: %w", err))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("SAILGRAPH_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.RateLimit.N <= 0 || c.RateLimit.Per <= 0 {
+		errs = append(errs, errors.New("SAILGRAPH_RATE_LIMIT must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// RedisOptions turns SAILGRAPH_REDIS_URL into options for
+// redis.NewUniversalClient: several comma-separated hosts, or
+// ?cluster=true, make a Redis Cluster client. The error never repeats the
+// URL, which may hold a password.
+func RedisOptions(raw string) (*redis.UniversalOptions, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("not a URL (want redis://host:port/0)")
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return nil, fmt.Errorf("scheme %q: want redis:// or rediss://", u.Scheme)
+	}
+	hosts := strings.Split(u.Host, ",")
+	q := u.Query()
+	cluster := len(hosts) > 1 || q.Get("cluster") == "true"
+	q.Del("cluster")
+	single := *u
+	single.Host = hosts[0]
+	single.RawQuery = q.Encode()
+	if cluster {
+		single.Path = ""
+	}
+	o, err := redis.ParseURL(single.String())
+	if err != nil {
+		return nil, errors.New("cannot be parsed (want redis://[user:password@]host:port/db)")
+	}
+	uo := &redis.UniversalOptions{
+		Addrs:         hosts,
+		DB:            o.DB,
+		Username:      o.Username,
+		Password:      o.Password,
+		TLSConfig:     o.TLSConfig,
+		DialTimeout:   500 * time.Millisecond,
+		ReadTimeout:   250 * time.Millisecond,
+		WriteTimeout:  250 * time.Millisecond,
+		PoolTimeout:   500 * time.Millisecond,
+		MaxRetries:    1,
+		IsClusterMode: cluster,
+	}
+	return uo, nil
+}

@@ -1,0 +1,87 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || !c.Simulated() || c.RateLimit != (Rate{100, 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestTenantNeedsCredentials(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{"SAILGRAPH_TENANT_URL": "https://acme.api.identitynow.com"}))
+	if err == nil || !strings.Contains(err.Error(), "SAILGRAPH_CLIENT_ID") {
+		t.Fatalf("missing credentials accepted: %v", err)
+	}
+	c, err := FromEnv(env(map[string]string{
+		"SAILGRAPH_TENANT_URL": "https://acme.api.identitynow.com/", "SAILGRAPH_CLIENT_ID": "id", "SAILGRAPH_CLIENT_SECRET": "s",
+	}))
+	if err != nil || c.Simulated() || c.TenantURL != "https://acme.api.identitynow.com" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+func TestBadValuesAreNamed(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{
+		"SAILGRAPH_ADDR":             "nope",
+		"SAILGRAPH_RATE_LIMIT":       "lots",
+		"SAILGRAPH_TENANT_URL":       "ftp://x/beta",
+		"SAILGRAPH_REDIS_URL":        "http://user:hunter2@h:1",
+		"SAILGRAPH_UPSTREAM_TIMEOUT": "-1s",
+		"SAILGRAPH_LOG_LEVEL":        "loud",
+		"SAILGRAPH_SIM_IDENTITIES":   "0",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, name := range []string{"SAILGRAPH_ADDR", "SAILGRAPH_RATE_LIMIT", "SAILGRAPH_TENANT_URL", "SAILGRAPH_REDIS_URL", "SAILGRAPH_UPSTREAM_TIMEOUT", "SAILGRAPH_LOG_LEVEL", "SAILGRAPH_SIM_IDENTITIES"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatal("error repeats the Redis password")
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]Rate{"100/10s": {100, 10 * time.Second}, "5/s": {5, time.Second}, "60/m": {60, time.Minute}, " 20/2s ": {20, 2 * time.Second}} {
+		got, err := ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("%q = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "100", "0/10s", "x/10s", "10/0s", "10/-1s", "10/fortnight"} {
+		if _, err := ParseRate(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
+
+func TestRedisOptions(t *testing.T) {
+	o, err := RedisOptions("redis://:pw@127.0.0.1:6379/2")
+	if err != nil || o.IsClusterMode || o.DB != 2 || o.Password != "pw" || len(o.Addrs) != 1 {
+		t.Fatalf("single: %+v %v", o, err)
+	}
+	o, err = RedisOptions("redis://127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002")
+	if err != nil || !o.IsClusterMode || len(o.Addrs) != 3 {
+		t.Fatalf("cluster: %+v %v", o, err)
+	}
+	o, err = RedisOptions("rediss://cfg.example:6379?cluster=true")
+	if err != nil || !o.IsClusterMode || o.TLSConfig == nil {
+		t.Fatalf("cluster endpoint: %+v %v", o, err)
+	}
+	if o.ReadTimeout > time.Second {
+		t.Fatalf("Redis read timeout %v is not short", o.ReadTimeout)
+	}
+}

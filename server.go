@@ -1,0 +1,236 @@
+// Command sailgraph is a GraphQL gateway in front of SailPoint Identity
+// Security Cloud.
+//
+//	sailgraph            run the gateway (configured by SAILGRAPH_* variables;
+//	                     with no SAILGRAPH_TENANT_URL it runs on an embedded
+//	                     simulated tenant)
+//	sailgraph simulate   run the simulated tenant alone (-addr, -identities, -seed)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/labstack/echo/v4"
+
+	"github.com/sailgraph/sailgraph/config"
+	"github.com/sailgraph/sailgraph/graph/generated"
+	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/simtenant"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sailgraph:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, testable: it returns when ctx is done (after a
+// graceful shutdown) or on a start-up error.
+func run(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer) error {
+	if len(args) > 0 && args[0] == "simulate" {
+		return runSimulate(ctx, args[1:], logOut)
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("unknown command %q (commands: simulate)", args[0])
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(logOut, cfg.LogLevel)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return serveGateway(ctx, cfg, ln, log)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lv}))
+}
+
+// serveGateway wires the gateway and serves it on ln until ctx is done.
+func serveGateway(ctx context.Context, cfg config.Config, ln net.Listener, log *slog.Logger) error {
+	tenant := cfg.TenantURL
+	if cfg.Simulated() {
+		sim, stopSim, err := startSimulatedTenant(cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopSim()
+		tenant = sim
+	}
+	_ = tenant // the upstream chain is wired here as it lands (issue 3)
+
+	e := newEcho(log)
+	res := &resolvers.Resolver{Tenant: tenantName(cfg), Simulated: cfg.Simulated()}
+	gql := newGraphQLHandler(res)
+	e.GET("/graphql", echo.WrapHandler(gql))
+	e.POST("/graphql", echo.WrapHandler(gql))
+	e.GET("/", echo.WrapHandler(playground.Handler("sailgraph", "/graphql")))
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	log.Info("sailgraph listening",
+		"addr", ln.Addr().String(),
+		"graphql", "http://"+displayAddr(ln)+"/graphql",
+		"graphiql", "http://"+displayAddr(ln)+"/",
+		"tenant", tenantName(cfg),
+		"rate_limit", cfg.RateLimit.String(),
+		"redis", cfg.RedisURL != "")
+	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
+}
+
+// serveUntilDone serves until ctx is done, then stops accepting and lets
+// in-flight requests finish within timeout.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", timeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newGraphQLHandler(res *resolvers.Resolver) *handler.Server {
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(1000))
+	return srv
+}
+
+func newEcho(log *slog.Logger) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.Use(requestLog(log))
+	return e
+}
+
+// requestLog writes one JSON line per request.
+func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			req, res := c.Request(), c.Response()
+			log.LogAttrs(req.Context(), slog.LevelInfo, "request",
+				slog.String("method", req.Method),
+				slog.String("path", req.URL.Path),
+				slog.Int("status", res.Status),
+				slog.Int64("bytes", res.Size),
+				slog.Duration("duration", time.Since(start)),
+			)
+			return nil
+		}
+	}
+}
+
+func tenantName(cfg config.Config) string {
+	if cfg.Simulated() {
+		return "simulated"
+	}
+	return cfg.TenantURL
+}
+
+func displayAddr(ln net.Listener) string {
+	host, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil || host == "::" || host == "0.0.0.0" || host == "" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// startSimulatedTenant serves the embedded tenant on a loopback port and
+// returns its root URL.
+func startSimulatedTenant(cfg config.Config, log *slog.Logger) (string, func(), error) {
+	tn := simtenant.New(simtenant.Options{Seed: cfg.SimSeed, Identities: cfg.SimIdentities, RateLimit: cfg.RateLimit.N, RateWindow: cfg.RateLimit.Per})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("simulated tenant: %w", err)
+	}
+	srv := &http.Server{Handler: tn.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	log.Warn("SIMULATED TENANT: no SAILGRAPH_TENANT_URL is set, so sailgraph serves data from an embedded simulated ISC tenant, not a real one",
+		"tenant_url", url, "identities", cfg.SimIdentities, "seed", cfg.SimSeed)
+	return url, func() { _ = srv.Close() }, nil
+}
+
+// runSimulate is `sailgraph simulate`: the simulated tenant alone.
+func runSimulate(ctx context.Context, args []string, logOut io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(logOut)
+	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
+	identities := fs.Int("identities", 2000, "number of identities")
+	seed := fs.Uint64("seed", 1, "data seed")
+	rate := fs.String("rate-limit", "100/10s", "rate limit per client id and API version")
+	tokenTTL := fs.Duration("token-ttl", 749*time.Second, "access token lifetime")
+	latency := fs.Duration("latency", 0, "latency added to every API request")
+	failureRate := fs.Float64("failure-rate", 0, "fraction of API requests answered with 500")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	r, err := config.ParseRate(*rate)
+	if err != nil {
+		return fmt.Errorf("-rate-limit: %w", err)
+	}
+	if *identities < 1 || *failureRate < 0 || *failureRate > 1 {
+		return errors.New("-identities must be positive and -failure-rate within [0,1]")
+	}
+	log := newLogger(logOut, "info")
+	tn := simtenant.New(simtenant.Options{
+		Seed: *seed, Identities: *identities, RateLimit: r.N, RateWindow: r.Per,
+		TokenTTL: *tokenTTL, Latency: *latency, FailureRate: *failureRate,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	id, _ := tn.ClientID()
+	log.Warn("SIMULATED TENANT: serving a simulated SailPoint ISC tenant, not a real one",
+		"url", "http://"+displayAddr(ln), "client_id", id,
+		"identities", *identities, "seed", *seed, "rate_limit", r.String())
+	srv := &http.Server{Handler: tn.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return serveUntilDone(ctx, srv, ln, 10*time.Second, log)
+}

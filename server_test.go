@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sailgraph/sailgraph/simtenant"
+)
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startRun runs the program in the background and returns a stop function
+// that cancels it and returns run's error.
+func startRun(t *testing.T, args []string, env map[string]string, logs io.Writer) func() error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, logs) }()
+	var once sync.Once
+	var err error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Error("run did not return after cancel")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+func waitHTTP(t *testing.T, u string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered", u)
+}
+
+func TestGatewayOnSimulatedTenant(t *testing.T) {
+	addr := freeAddr(t)
+	var logs syncBuffer
+	stop := startRun(t, nil, map[string]string{"SAILGRAPH_ADDR": addr, "SAILGRAPH_SIM_IDENTITIES": "50"}, &logs)
+	base := "http://" + addr
+	waitHTTP(t, base+"/healthz")
+
+	// GraphQL over GET and POST.
+	resp, err := http.Get(base + "/graphql?query=" + url.QueryEscape("{ gateway { simulated tenant apiVersions } }"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Data struct {
+			Gateway struct {
+				Simulated   bool
+				Tenant      string
+				APIVersions []string
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !got.Data.Gateway.Simulated || got.Data.Gateway.Tenant != "simulated" || len(got.Data.Gateway.APIVersions) != 2 {
+		t.Fatalf("GET /graphql: %+v", got)
+	}
+	resp, err = http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ gateway { simulated } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"simulated":true`) {
+		t.Fatalf("POST /graphql: %d %s", resp.StatusCode, body)
+	}
+
+	// GraphiQL at /.
+	resp, err = http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(strings.ToLower(string(body)), "graphiql") {
+		t.Fatalf("GraphiQL page: %d", resp.StatusCode)
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after a clean shutdown", err)
+	}
+	out := logs.String()
+	for _, want := range []string{"SIMULATED TENANT", `"msg":"request"`, `"path":"/graphql"`, "shutting down"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBadConfigurationStopsStart(t *testing.T) {
+	err := run(context.Background(), nil, func(k string) string {
+		return map[string]string{"SAILGRAPH_RATE_LIMIT": "fast"}[k]
+	}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SAILGRAPH_RATE_LIMIT") {
+		t.Fatalf("bad rate accepted: %v", err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestSimulateSubcommand(t *testing.T) {
+	addr := freeAddr(t)
+	stop := startRun(t, []string{"simulate", "-addr", addr, "-identities", "20"}, nil, io.Discard)
+	waitHTTP(t, "http://"+addr+"/beta/")
+	resp, err := http.PostForm("http://"+addr+"/oauth/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {simtenant.DefaultClientID}, "client_secret": {simtenant.DefaultClientSecret},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("token from the simulated tenant: %d", resp.StatusCode)
+	}
+	noAuth, err := http.Get("http://" + addr + "/beta/historical-identities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noAuth.Body.Close()
+	if noAuth.StatusCode != 401 {
+		t.Fatalf("unauthenticated API call: %d", noAuth.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
