@@ -1,0 +1,133 @@
+package history
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/sailgraph/sailgraph/upstream/isc"
+)
+
+// ListAccessItems lists the access items the identity with id holds now,
+// of one type (listIdentityAccessItems).
+func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsParams) (isc.Page[AccessItem], error) {
+	const op = "listIdentityAccessItems"
+	q := url.Values{}
+	if err := p.Paging.Apply(q); err != nil {
+		return isc.Page[AccessItem]{}, err
+	}
+	if p.Type != 0 && !p.Type.Valid() {
+		return isc.Page[AccessItem]{}, isc.Invalid("type", "no access type %d", uint8(p.Type))
+	}
+	isc.SetString(q, "type", p.Type.String())
+	filters, err := p.Filter.Encode(itemFilterSpec)
+	if err != nil {
+		return isc.Page[AccessItem]{}, err
+	}
+	isc.SetString(q, "filters", filters)
+	sorters, err := isc.EncodeSorters(p.Sort, itemSortFields...)
+	if err != nil {
+		return isc.Page[AccessItem]{}, err
+	}
+	isc.SetString(q, "sorters", sorters)
+	isc.SetString(q, "query", p.Query)
+	page, err := isc.List[wireItem](ctx, c.c, isc.Call{Op: op, Path: pathAccessItems, Params: []string{id}, Query: q})
+	if err != nil {
+		return isc.Page[AccessItem]{}, err
+	}
+	fallback := p.Type
+	if fallback == 0 {
+		fallback = Account
+	}
+	its, err := items(op, page.Items, fallback)
+	if err != nil {
+		return isc.Page[AccessItem]{}, err
+	}
+	return isc.Page[AccessItem]{Items: its, Total: page.Total, HasTotal: page.HasTotal}, nil
+}
+
+// ListSnapshotAccessItems lists the access items the identity with id held
+// at date (listIdentitySnapshotAccessItems); typ 0 lists every type.
+func (c *Client) ListSnapshotAccessItems(ctx context.Context, id string, date time.Time, typ AccessType) ([]AccessItem, error) {
+	const op = "listIdentitySnapshotAccessItems"
+	if date.IsZero() {
+		return nil, isc.Invalid("date", "a snapshot date is needed")
+	}
+	if typ != 0 && !typ.Valid() {
+		return nil, isc.Invalid("type", "no access type %d", uint8(typ))
+	}
+	q := url.Values{}
+	isc.SetString(q, "type", typ.snapshotName())
+	var ws []wireItem
+	call := isc.Call{Op: op, Path: pathSnapshotItems, Params: []string{id, isc.FormatTime(date)}, Query: q}
+	if _, err := c.c.JSON(ctx, call, &ws); err != nil {
+		return nil, err
+	}
+	return items(op, ws, typ)
+}
+
+// ListEvents lists the identity's events, newest first
+// (getHistoricalIdentityEvents).
+func (c *Client) ListEvents(ctx context.Context, id string, p EventsParams) (isc.Page[Event], error) {
+	const op = "getHistoricalIdentityEvents"
+	q := url.Values{}
+	if err := p.Paging.Apply(q); err != nil {
+		return isc.Page[Event]{}, err
+	}
+	isc.SetTime(q, "from", p.From)
+	if len(p.EventTypes) > 0 {
+		q["eventTypes"] = p.EventTypes
+	}
+	if len(p.AccessItemTypes) > 0 {
+		names, err := appendNames("accessItemTypes", p.AccessItemTypes)
+		if err != nil {
+			return isc.Page[Event]{}, err
+		}
+		q["accessItemTypes"] = names
+	}
+	page, err := isc.List[wireEvent](ctx, c.c, isc.Call{Op: op, Path: pathEvents, Params: []string{id}, Query: q})
+	if err != nil {
+		return isc.Page[Event]{}, err
+	}
+	evs, err := events(op, page.Items)
+	if err != nil {
+		return isc.Page[Event]{}, err
+	}
+	return isc.Page[Event]{Items: evs, Total: page.Total, HasTotal: page.HasTotal}, nil
+}
+
+// CompareSnapshots counts the access gained and lost per type between two
+// snapshots (compareIdentitySnapshots).
+func (c *Client) CompareSnapshots(ctx context.Context, id string, p CompareParams) (isc.Page[Comparison], error) {
+	q := url.Values{}
+	if err := p.Paging.Apply(q); err != nil {
+		return isc.Page[Comparison]{}, err
+	}
+	isc.SetTime(q, "snapshot1", p.Snapshot1)
+	isc.SetTime(q, "snapshot2", p.Snapshot2)
+	if len(p.AccessItemTypes) > 0 {
+		names, err := appendNames("accessItemTypes", p.AccessItemTypes)
+		if err != nil {
+			return isc.Page[Comparison]{}, err
+		}
+		q["accessItemTypes"] = names
+	}
+	return isc.List[Comparison](ctx, c.c, isc.Call{Op: "compareIdentitySnapshots", Path: pathCompare, Params: []string{id}, Query: q})
+}
+
+// CompareAccessType lists the access items of one type gained or lost
+// between two snapshots (compareIdentitySnapshotsAccessType).
+func (c *Client) CompareAccessType(ctx context.Context, id string, typ AccessType, p DiffParams) (isc.Page[AccessItemDiff], error) {
+	if !typ.Valid() {
+		return isc.Page[AccessItemDiff]{}, isc.Invalid("accessType", "an access type is needed")
+	}
+	q := url.Values{}
+	if err := p.Paging.Apply(q); err != nil {
+		return isc.Page[AccessItemDiff]{}, err
+	}
+	isc.SetBool(q, "access-associated", p.Associated)
+	isc.SetTime(q, "snapshot1", p.Snapshot1)
+	isc.SetTime(q, "snapshot2", p.Snapshot2)
+	call := isc.Call{Op: "compareIdentitySnapshotsAccessType", Path: pathCompareAccessType, Params: []string{id, typ.String()}, Query: q}
+	return isc.List[AccessItemDiff](ctx, c.c, call)
+}

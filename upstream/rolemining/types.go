@@ -1,0 +1,78 @@
+package rolemining
+
+import (
+	"github.com/sailgraph/sailgraph/upstream/isc"
+)
+
+// PotentialRole names a potential role of a role mining session.
+type PotentialRole struct {
+	SessionID string
+	ID        string
+}
+
+// validateUUIDs checks the ids the status and download operations type as
+// UUIDs.
+func (r PotentialRole) validateUUIDs(exportID string) error {
+	for _, p := range [...]struct{ name, v string }{
+		{"sessionId", r.SessionID}, {"potentialRoleId", r.ID}, {"exportId", exportID},
+	} {
+		if !isUUID(p.v) {
+			return isc.Invalid(p.name, "%q is not a UUID", p.v)
+		}
+	}
+	return nil
+}
+
+// isUUID reports whether s is a UUID in its canonical text form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ExportOptions are the options of an export
+// (RoleMiningPotentialRoleExportRequest); nil leaves the tenant's default.
+type ExportOptions struct {
+	// MinEntitlementPopularity is the popularity among the role's
+	// identities an entitlement needs to be included.
+	MinEntitlementPopularity *int `json:"minEntitlementPopularity,omitempty"`
+	// IncludeCommonAccess includes entitlements popular across the whole
+	// organization.
+	IncludeCommonAccess *bool `json:"includeCommonAccess,omitempty"`
+}
+
+// State is the state of an export.
+type State string
+
+// Export states of RoleMiningPotentialRoleExportState.
+const (
+	StateQueued     State = "QUEUED"
+	StateInProgress State = "IN_PROGRESS"
+	StateSuccess    State = "SUCCESS"
+	StateError      State = "ERROR"
+)
+
+// Done reports whether the export has finished, well or not.
+func (s State) Done() bool { return s == StateSuccess || s == StateError }
+
+// Export is an export job (RoleMiningPotentialRoleExportResponse).
+type Export struct {
+	ExportID                 string `json:"exportId"`
+	Status                   State  `json:"status"`
+	MinEntitlementPopularity int    `json:"minEntitlementPopularity"`
+	IncludeCommonAccess      bool   `json:"includeCommonAccess"`
+}
