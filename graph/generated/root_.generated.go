@@ -21,22 +21,18 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Identity() IdentityResolver
+	IdentitySnapshot() IdentitySnapshotResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
+	Report() ReportResolver
+	ReportTask() ReportTaskResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
-	Gateway struct {
-		APIVersions func(childComplexity int) int
-		Simulated   func(childComplexity int) int
-		Tenant      func(childComplexity int) int
-	}
-
-	Query struct {
-		Gateway func(childComplexity int) int
-	}
 }
 
 type executableSchema graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot]
@@ -51,42 +47,26 @@ func (e *executableSchema) Schema() *ast.Schema {
 func (e *executableSchema) Complexity(ctx context.Context, typeName, field string, childComplexity int, rawArgs map[string]any) (int, bool) {
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
-	switch typeName + "." + field {
-
-	case "Gateway.apiVersions":
-		if e.ComplexityRoot.Gateway.APIVersions == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Gateway.APIVersions(childComplexity), true
-	case "Gateway.simulated":
-		if e.ComplexityRoot.Gateway.Simulated == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Gateway.Simulated(childComplexity), true
-	case "Gateway.tenant":
-		if e.ComplexityRoot.Gateway.Tenant == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Gateway.Tenant(childComplexity), true
-
-	case "Query.gateway":
-		if e.ComplexityRoot.Query.Gateway == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Query.Gateway(childComplexity), true
-
-	}
 	return 0, false
 }
 
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap()
+	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAccessItemFilter,
+		ec.unmarshalInputAccessItemOrder,
+		ec.unmarshalInputAccountsReportArgs,
+		ec.unmarshalInputFormatsReportArgs,
+		ec.unmarshalInputIdentitiesDetailsReportArgs,
+		ec.unmarshalInputIdentitiesReportArgs,
+		ec.unmarshalInputIdentityProfileIdentityErrorReportArgs,
+		ec.unmarshalInputJsonPatchOperationInput,
+		ec.unmarshalInputSearchExportReportArgs,
+		ec.unmarshalInputStartReportInput,
+		ec.unmarshalInputTaskFilter,
+		ec.unmarshalInputTaskOrder,
+	)
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -120,6 +100,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -146,7 +141,358 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../gateway.graphqls", Input: `type Query {
+	{Name: "../access.graphqls", Input: `# Access items: what an identity holds, in five kinds.
+
+"The kinds of access an identity can hold."
+enum AccessItemType {
+  ACCOUNT
+  ENTITLEMENT
+  APP
+  ACCESS_PROFILE
+  ROLE
+}
+
+"Something an identity holds. Ask for the fields of a kind with ` + "`" + `... on Account { nativeIdentity }` + "`" + `."
+interface AccessItem {
+  id: ID!
+  displayName: String
+  sourceName: String
+  accessType: AccessItemType!
+}
+
+"An account on a source."
+type Account implements AccessItem {
+  id: ID!
+  displayName: String
+  sourceName: String
+  accessType: AccessItemType!
+  "The account's id on its source."
+  nativeIdentity: String
+  sourceId: String
+  entitlementCount: Int
+}
+
+"An entitlement on a source (a group, a permission, ...)."
+type Entitlement implements AccessItem {
+  id: ID!
+  displayName: String
+  sourceName: String
+  accessType: AccessItemType!
+  "The account attribute that carries the entitlement, e.g. groups."
+  attribute: String
+  value: String
+  "The source's type for the entitlement, e.g. group."
+  entitlementType: String
+  description: String
+  sourceId: String
+  standalone: Boolean
+  privileged: Boolean
+  cloudGoverned: Boolean
+}
+
+"An application the identity can launch."
+type App implements AccessItem {
+  id: ID!
+  displayName: String
+  sourceName: String
+  accessType: AccessItemType!
+  appRoleId: String
+}
+
+"A bundle of entitlements from one source."
+type AccessProfile implements AccessItem {
+  id: ID!
+  displayName: String
+  sourceName: String
+  accessType: AccessItemType!
+  description: String
+  sourceId: String
+  entitlementCount: Int
+  "The applications the access profile is part of."
+  appRefs: [AppRef!]!
+  startDate: DateTime
+  removeDate: DateTime
+  standalone: Boolean
+  revocable: Boolean
+}
+
+"A role: a bundle of access profiles and entitlements."
+type Role implements AccessItem {
+  id: ID!
+  displayName: String
+  sourceName: String
+  accessType: AccessItemType!
+  description: String
+  startDate: DateTime
+  removeDate: DateTime
+  revocable: Boolean
+}
+
+"An application an access profile belongs to."
+type AppRef {
+  cloudAppId: ID!
+  cloudAppName: String
+}
+
+"""
+Filters on access items; the set fields must all match. Which fields a type
+supports is the tenant's rule: a field it does not support for the asked
+type is a BAD_USER_INPUT error.
+"""
+input AccessItemFilter {
+  "The source's name."
+  source: String
+  standalone: Boolean
+  privileged: Boolean
+  "The entitlement attribute, e.g. groups."
+  attribute: String
+  cloudGoverned: Boolean
+}
+
+"The fields access items can be sorted by."
+enum AccessItemSortField {
+  NAME
+  VALUE
+  STANDALONE
+  PRIVILEGED
+  ATTRIBUTE
+  SOURCE
+  CLOUD_GOVERNED
+  REMOVE_DATE
+  NATIVE_IDENTITY
+  ENTITLEMENT_COUNT
+}
+
+"One sort key for access items."
+input AccessItemOrder {
+  field: AccessItemSortField!
+  direction: SortDirection! = ASC
+}
+
+type AccessItemConnection {
+  edges: [AccessItemEdge!]!
+  nodes: [AccessItem!]!
+  pageInfo: PageInfo!
+  "The number of matching items; asked of the tenant only when selected."
+  totalCount: Int
+}
+
+type AccessItemEdge {
+  cursor: String!
+  node: AccessItem!
+}
+`, BuiltIn: false},
+	{Name: "../common.graphqls", Input: `# Shared pieces of the schema: the root types, scalars, paging and the
+# directives the gateway reads from the schema itself.
+
+"""
+The root of every read. Each domain file (gateway, identity, task, report,
+rolemining) extends it with its own fields.
+"""
+type Query
+
+"The root of every write. Mutations run one after another, in document order."
+type Mutation
+
+"An instant in RFC 3339 form, e.g. ` + "`" + `2024-03-01T13:00:00Z` + "`" + `. Answers always carry milliseconds and UTC."
+scalar DateTime
+
+"Any JSON value: an object, a list, a string, a number, a boolean or null."
+scalar JSON
+
+"""
+How many upstream calls a field makes, for the query cost limit. A query is
+refused before it runs when its estimate is over the gateway's budget.
+
+- ` + "`" + `calls` + "`" + `: upstream calls the field makes each time it resolves.
+- ` + "`" + `paged` + "`" + `: the field is a connection; it makes one call per 250 items of its
+  ` + "`" + `first` + "`" + ` argument, and the cost of its selection counts once per item.
+- ` + "`" + `group` + "`" + `: fields of one object sharing one upstream call count it once.
+"""
+directive @cost(calls: Int! = 1, paged: Boolean! = false, group: String) on FIELD_DEFINITION
+
+# Field-level authorization (issue 6) adds its directive here, e.g.
+#   directive @scope(anyOf: [String!]!) on FIELD_DEFINITION
+# implemented in graph/handler.go through generated.Config.Directives.
+
+"Where a page of a connection ends, for asking the next one."
+type PageInfo {
+  "True when more items follow this page."
+  hasNextPage: Boolean!
+  "The cursor of the last item of this page; pass it as ` + "`" + `after` + "`" + ` for the next one."
+  endCursor: String
+}
+
+"A sort direction."
+enum SortDirection {
+  ASC
+  DESC
+}
+
+"The width of a time bucket."
+enum Interval {
+  DAY
+  MONTH
+}
+`, BuiltIn: false},
+	{Name: "../event.graphqls", Input: `# Identity events: what happened to an identity's access, in six kinds.
+
+"Something that happened to an identity. Ask for the fields of a kind with ` + "`" + `... on AccessItemAssociated { accessItem { id } }` + "`" + `."
+interface IdentityEvent {
+  identityId: ID!
+  "The tenant's name for the kind of event, e.g. AccessItemAssociated."
+  eventType: String!
+  dateTime: DateTime
+}
+
+"The identity's access was certified."
+type IdentityCertified implements IdentityEvent {
+  identityId: ID!
+  eventType: String!
+  dateTime: DateTime
+  certificationId: ID!
+  certificationName: String!
+  signedDate: DateTime
+  certifiers: [Person!]!
+  reviewers: [Person!]!
+  signer: Person
+}
+
+"An access item was given to the identity."
+type AccessItemAssociated implements IdentityEvent {
+  identityId: ID!
+  eventType: String!
+  dateTime: DateTime
+  accessItem: AccessItem!
+  "The certification or access request that caused it, if any."
+  governanceEvent: GovernanceEvent
+}
+
+"An access item was taken from the identity."
+type AccessItemRemoved implements IdentityEvent {
+  identityId: ID!
+  eventType: String!
+  dateTime: DateTime
+  accessItem: AccessItem!
+  "The certification or access request that caused it, if any."
+  governanceEvent: GovernanceEvent
+}
+
+"Attributes of the identity changed."
+type AttributesChanged implements IdentityEvent {
+  identityId: ID!
+  eventType: String!
+  dateTime: DateTime
+  attributeChanges: [AttributeChange!]!
+}
+
+"Access was requested for the identity."
+type AccessRequested implements IdentityEvent {
+  identityId: ID!
+  eventType: String!
+  dateTime: DateTime
+  accessRequest: AccessRequest!
+}
+
+"One of the identity's accounts changed status."
+type AccountStatusChanged implements IdentityEvent {
+  identityId: ID!
+  eventType: String!
+  dateTime: DateTime
+  account: Account!
+  statusChange: AccountStatusChange!
+}
+
+"A person in an event (certifier, reviewer, owner, ...)."
+type Person {
+  id: ID!
+  displayName: String
+}
+
+"The kinds of governance events."
+enum GovernanceEventType {
+  CERTIFICATION
+  ACCESS_REQUEST
+}
+
+"A certification or access request behind an access change."
+type GovernanceEvent {
+  name: String
+  dateTime: DateTime
+  type: GovernanceEventType
+  governanceId: ID
+  owners: [Person!]!
+  reviewers: [Person!]!
+  decisionMaker: Person
+}
+
+"One changed attribute."
+type AttributeChange {
+  name: String!
+  previousValue: String
+  newValue: String
+}
+
+"An access request and its items."
+type AccessRequest {
+  requesterId: ID
+  requesterName: String
+  items: [AccessRequestItem!]!
+}
+
+"The decision on a requested item."
+enum AccessRequestDecision {
+  APPROVED
+  REJECTED
+}
+
+"One requested item."
+type AccessRequestItem {
+  "Add or Remove."
+  operation: String
+  accessItemType: AccessItemType
+  name: String
+  decision: AccessRequestDecision
+  description: String
+  sourceId: ID
+  sourceName: String
+  approvalInfos: [ApprovalInfo!]!
+}
+
+"One approval step of a requested item."
+type ApprovalInfo {
+  id: ID
+  name: String
+  status: String
+}
+
+"An account status."
+enum AccountStatus {
+  ENABLED
+  DISABLED
+  LOCKED
+}
+
+"An account's status before and after a change."
+type AccountStatusChange {
+  previousStatus: AccountStatus
+  newStatus: AccountStatus
+}
+
+type IdentityEventConnection {
+  edges: [IdentityEventEdge!]!
+  nodes: [IdentityEvent!]!
+  pageInfo: PageInfo!
+  "The number of matching events; asked of the tenant only when selected."
+  totalCount: Int
+}
+
+type IdentityEventEdge {
+  cursor: String!
+  node: IdentityEvent!
+}
+`, BuiltIn: false},
+	{Name: "../gateway.graphqls", Input: `extend type Query {
   "What this gateway is connected to."
   gateway: Gateway!
 }
@@ -161,12 +507,735 @@ type Gateway {
   apiVersions: [String!]!
 }
 `, BuiltIn: false},
+	{Name: "../identity.graphqls", Input: `# Identity history: identities, their access, events and snapshots.
+
+extend type Query {
+  """
+  Identities of the tenant, in the tenant's order. ` + "`" + `startsWith` + "`" + ` matches the
+  start of the first, last or display name. ` + "`" + `first` + "`" + ` defaults to 50 and may
+  be at most 1000. ` + "`" + `totalCount` + "`" + ` is always null: the tenant cannot count
+  identities.
+  """
+  identities(startsWith: String, active: Boolean, deleted: Boolean, first: Int, after: String): IdentityConnection!
+    @cost(paged: true)
+  "One identity, as it is now; null (with a NOT_FOUND error) for an unknown id."
+  identity(id: ID!): Identity @cost
+}
+
+"""
+An identity as it is now. Fields marked "list" are known only when the
+identity was reached through ` + "`" + `identities` + "`" + `; the others are fetched on demand.
+"""
+type Identity {
+  id: ID!
+  displayName: String
+  "List: the identity's first name."
+  firstName: String
+  "List: the identity's last name."
+  lastName: String
+  "List: false for an inactive identity; null when reached through ` + "`" + `identity(id)` + "`" + `."
+  active: Boolean
+  "When the identity was deleted; null while it exists."
+  deletedDate: DateTime
+  "The date of the snapshot that describes the identity now."
+  snapshotDate: DateTime @cost(group: "identity")
+  "How many access items of each type the identity holds."
+  accessItemCounts: [AccessItemCount!]! @cost(group: "identity")
+  "The identity's attributes (department, location, ...)."
+  attributes: JSON @cost(group: "identity")
+  "When the identity was first seen."
+  startDate: DateTime @cost
+
+  """
+  The access the identity holds now, of one type (default ACCOUNT).
+  ` + "`" + `filter` + "`" + ` and ` + "`" + `orderBy` + "`" + ` use the fields the tenant supports for that type;
+  ` + "`" + `query` + "`" + ` searches names (and values or descriptions, by type).
+  """
+  accessItems(
+    type: AccessItemType
+    filter: AccessItemFilter
+    orderBy: [AccessItemOrder!]
+    query: String
+    first: Int
+    after: String
+  ): AccessItemConnection! @cost(paged: true)
+
+  "Access events, newest first, up to ` + "`" + `from` + "`" + ` (default now)."
+  events(
+    from: DateTime
+    eventTypes: [String!]
+    accessItemTypes: [AccessItemType!]
+    first: Int
+    after: String
+  ): IdentityEventConnection! @cost(paged: true)
+
+  "The dates at which the identity's history has a snapshot, from ` + "`" + `start` + "`" + `."
+  snapshots(start: DateTime, interval: Interval, first: Int, after: String): IdentitySnapshotConnection!
+    @cost(paged: true)
+
+  "The identity as it was at ` + "`" + `date` + "`" + `; null (with NOT_FOUND) when there is no snapshot then."
+  snapshot(date: DateTime!): IdentitySnapshot @cost
+
+  "Counts of changes per month (default) or day, before ` + "`" + `before` + "`" + `, in ` + "`" + `timeZone` + "`" + ` (default UTC)."
+  snapshotSummary(before: DateTime, interval: Interval, timeZone: String): [Metric!]! @cost
+
+  "How many access items of each type were added and removed between two snapshots."
+  compare(snapshot1: DateTime, snapshot2: DateTime, accessItemTypes: [AccessItemType!]): [AccessChangeCount!]! @cost
+
+  """
+  The access items of one type added or removed between two snapshots:
+  ` + "`" + `associated` + "`" + ` true lists the added ones, false the removed ones, null both.
+  """
+  accessDiff(
+    accessType: AccessItemType!
+    snapshot1: DateTime
+    snapshot2: DateTime
+    associated: Boolean
+    first: Int
+    after: String
+  ): AccessItemDiffConnection! @cost(paged: true)
+}
+
+"How many access items of one type an identity holds."
+type AccessItemCount {
+  type: AccessItemType!
+  count: Int!
+}
+
+"An identity as it was at one date."
+type IdentitySnapshot {
+  "The snapshot's date."
+  date: DateTime!
+  "The identity's id."
+  identityId: ID!
+  displayName: String @cost(group: "snapshot")
+  accessItemCounts: [AccessItemCount!]! @cost(group: "snapshot")
+  attributes: JSON @cost(group: "snapshot")
+  "The access the identity held at that date, of one type or of all types."
+  accessItems(type: AccessItemType): [AccessItem!]! @cost
+}
+
+"One bucket of a date histogram."
+type Metric {
+  "The bucket, as the tenant names it (its start, e.g. 2024-04-01T00:00:00.000Z)."
+  name: String!
+  "The bucket's start, when ` + "`" + `name` + "`" + ` is a date."
+  date: DateTime
+  value: Float!
+}
+
+"Changes of one access item type between two snapshots."
+type AccessChangeCount {
+  accessType: AccessItemType!
+  added: Int!
+  removed: Int!
+}
+
+"Whether an access item was added or removed between two snapshots."
+enum AccessChange {
+  ADD
+  REMOVE
+}
+
+"An access item added or removed between two snapshots."
+type AccessItemDiff {
+  id: ID!
+  change: AccessChange!
+  displayName: String
+  sourceName: String
+}
+
+type IdentityConnection {
+  edges: [IdentityEdge!]!
+  nodes: [Identity!]!
+  pageInfo: PageInfo!
+  "Always null: the tenant cannot count identities."
+  totalCount: Int
+}
+
+type IdentityEdge {
+  cursor: String!
+  node: Identity!
+}
+
+type IdentitySnapshotConnection {
+  edges: [IdentitySnapshotEdge!]!
+  nodes: [IdentitySnapshot!]!
+  pageInfo: PageInfo!
+  totalCount: Int
+}
+
+type IdentitySnapshotEdge {
+  cursor: String!
+  node: IdentitySnapshot!
+}
+
+type AccessItemDiffConnection {
+  edges: [AccessItemDiffEdge!]!
+  nodes: [AccessItemDiff!]!
+  pageInfo: PageInfo!
+  totalCount: Int
+}
+
+type AccessItemDiffEdge {
+  cursor: String!
+  node: AccessItemDiff!
+}
+`, BuiltIn: false},
+	{Name: "../report.graphqls", Input: `# Reports: data extractions the tenant runs and keeps as files.
+
+extend type Query {
+  "A report run and its result; null (with a NOT_FOUND error) for an unknown id."
+  report(taskResultId: ID!): Report @cost
+}
+
+extend type Mutation {
+  """
+  Starts a report. Set ` + "`" + `reportType` + "`" + ` and the arguments field of that type
+  (e.g. ` + "`" + `reportType: ACCOUNTS, accounts: {...}` + "`" + `); arguments of another type,
+  or missing required ones, are a BAD_USER_INPUT error and nothing starts.
+  """
+  startReport(input: StartReportInput!): ReportTask! @cost
+  "Cancels a running report. True when the tenant accepted the cancellation."
+  cancelReport(taskResultId: ID!): Boolean! @cost
+}
+
+"The kinds of reports."
+enum ReportType {
+  ACCOUNTS
+  IDENTITIES_DETAILS
+  IDENTITIES
+  IDENTITY_PROFILE_IDENTITY_ERROR
+  ORPHAN_IDENTITIES
+  SEARCH_EXPORT
+  UNCORRELATED_ACCOUNTS
+}
+
+"A report file format."
+enum ReportFormat {
+  CSV
+  PDF
+}
+
+"How a report run ended (or that it still runs)."
+enum ReportStatus {
+  SUCCESS
+  FAILURE
+  WARNING
+  TERMINATED
+}
+
+"A report run and its result."
+type Report {
+  "The task result id (the id startReport answered)."
+  id: ID!
+  reportType: ReportType
+  "The task definition that ran, usually the report's name."
+  taskDefName: String
+  created: DateTime
+  "How the report ended; null while it runs."
+  status: ReportStatus
+  "How long the report took, in milliseconds."
+  durationMs: Float
+  "How many rows the report has."
+  rows: Float
+  availableFormats: [ReportFormat!]!
+  """
+  Where to download the report file in ` + "`" + `format` + "`" + `, from the gateway itself
+  (a path below the gateway's root, or an absolute URL when the gateway knows
+  its public address); null until the report has finished successfully or
+  when it has no file in that format.
+  """
+  downloadUrl(format: ReportFormat!): String
+}
+
+"The task that runs a report."
+type ReportTask {
+  "The task result id; pass it to ` + "`" + `report` + "`" + ` and ` + "`" + `cancelReport` + "`" + `."
+  id: ID!
+  reportType: ReportType
+  taskDefName: String
+  "The kind of job, e.g. QUARTZ or MENTOS."
+  type: String
+  description: String
+  parentName: String
+  launcher: String
+  created: DateTime
+  launched: DateTime
+  completed: DateTime
+  completionStatus: String
+  progress: String
+  messages: [ReportTaskMessage!]!
+  attributes: JSON
+  "The report's result as it is now."
+  report: Report @cost
+}
+
+"A message of a report task."
+type ReportTaskMessage {
+  type: TaskMessageType
+  key: String
+  text: String
+  error: Boolean!
+  warning: Boolean!
+}
+
+"What to run: ` + "`" + `reportType` + "`" + ` and the arguments field of that type."
+input StartReportInput {
+  reportType: ReportType!
+  accounts: AccountsReportArgs
+  identitiesDetails: IdentitiesDetailsReportArgs
+  identities: IdentitiesReportArgs
+  identityProfileIdentityError: IdentityProfileIdentityErrorReportArgs
+  orphanIdentities: FormatsReportArgs
+  searchExport: SearchExportReportArgs
+  uncorrelatedAccounts: FormatsReportArgs
+}
+
+"Arguments of an ACCOUNTS report (required)."
+input AccountsReportArgs {
+  "The source's id."
+  application: ID!
+  sourceName: String!
+}
+
+"Arguments of an IDENTITIES_DETAILS report (optional)."
+input IdentitiesDetailsReportArgs {
+  correlatedOnly: Boolean! = false
+}
+
+"Arguments of an IDENTITIES report (optional)."
+input IdentitiesReportArgs {
+  correlatedOnly: Boolean
+}
+
+"Arguments of an IDENTITY_PROFILE_IDENTITY_ERROR report (required)."
+input IdentityProfileIdentityErrorReportArgs {
+  "The authoritative source's id."
+  authoritativeSource: ID!
+}
+
+"Arguments of an ORPHAN_IDENTITIES or UNCORRELATED_ACCOUNTS report (optional)."
+input FormatsReportArgs {
+  selectedFormats: [ReportFormat!]
+}
+
+"The search indices a SEARCH_EXPORT report can read."
+enum SearchIndex {
+  ACCESSPROFILES
+  ACCOUNTACTIVITIES
+  ENTITLEMENTS
+  EVENTS
+  IDENTITIES
+  ROLES
+  ALL
+}
+
+"Arguments of a SEARCH_EXPORT report (required)."
+input SearchExportReportArgs {
+  "A search query in the tenant's query-string syntax, e.g. attributes.city:London."
+  query: String!
+  "Indices to search; all when empty."
+  indices: [SearchIndex!]
+  "Comma-separated attribute names to include."
+  columns: String
+  "Sort fields, each prefixed with + or -."
+  sort: [String!]
+}
+`, BuiltIn: false},
+	{Name: "../rolemining.graphqls", Input: `# Role mining: exports of a potential role found by a role-mining session.
+
+extend type Query {
+  "An export of a potential role; null (with a NOT_FOUND error) for an unknown one."
+  roleMiningExport(sessionId: ID!, potentialRoleId: ID!, exportId: ID!): RoleMiningExport @cost
+}
+
+extend type Mutation {
+  """
+  Starts exporting a potential role (its identities and entitlements) as a
+  zip file. Poll ` + "`" + `roleMiningExport` + "`" + ` until its status is SUCCESS, then fetch
+  ` + "`" + `downloadUrl` + "`" + `.
+  """
+  exportPotentialRole(
+    sessionId: ID!
+    potentialRoleId: ID!
+    "The least popularity (0-100) among the role's identities an entitlement needs to be included."
+    minEntitlementPopularity: Int
+    "False leaves out entitlements that are common across the whole organization."
+    includeCommonAccess: Boolean
+  ): RoleMiningExport! @cost
+}
+
+"The state of a role-mining export."
+enum RoleMiningExportStatus {
+  QUEUED
+  IN_PROGRESS
+  SUCCESS
+  ERROR
+}
+
+"An export of a potential role."
+type RoleMiningExport {
+  exportId: ID!
+  sessionId: ID!
+  potentialRoleId: ID!
+  status: RoleMiningExportStatus!
+  minEntitlementPopularity: Int
+  includeCommonAccess: Boolean
+  """
+  Where to download the zip file from the gateway itself; null until the
+  status is SUCCESS.
+  """
+  downloadUrl: String
+}
+`, BuiltIn: false},
+	{Name: "../task.graphqls", Input: `# Task status: background jobs of the tenant (aggregations, refreshes, ...).
+
+extend type Query {
+  "One task; null (with a NOT_FOUND error) for an unknown id. Lookups in one request are batched."
+  task(id: ID!): TaskStatus @cost
+  """
+  Completed tasks matching ` + "`" + `filter` + "`" + ` (running ones are ` + "`" + `pendingTasks` + "`" + `),
+  ordered by ` + "`" + `orderBy` + "`" + ` (default: newest first). ` + "`" + `first` + "`" + ` defaults to 50 and
+  may be at most 1000.
+  """
+  tasks(filter: TaskFilter, orderBy: [TaskOrder!], first: Int, after: String): TaskStatusConnection!
+    @cost(paged: true)
+  "Tasks still running."
+  pendingTasks(first: Int, after: String): TaskStatusConnection! @cost(paged: true)
+  "How many tasks are still running."
+  pendingTaskCount: Int! @cost
+}
+
+extend type Mutation {
+  """
+  Changes a task with JSON Patch operations, e.g. to clear a stuck task:
+  ` + "`" + `[{op: REPLACE, path: "/completionStatus", value: "Error"}]` + "`" + `.
+  """
+  updateTaskStatus(id: ID!, operations: [JsonPatchOperationInput!]!): TaskStatus! @cost
+}
+
+"A background task and how it went."
+type TaskStatus {
+  id: ID!
+  type: TaskType!
+  uniqueName: String!
+  description: String
+  parentName: String
+  "The service that ran the task."
+  launcher: String!
+  target: TaskTarget
+  created: DateTime!
+  modified: DateTime
+  launched: DateTime
+  completed: DateTime
+  "How the task ended; null while it runs."
+  completionStatus: CompletionStatus
+  messages: [TaskMessage!]!
+  returns: [TaskReturn!]!
+  attributes: JSON
+  progress: String
+  percentComplete: Int!
+  taskDefinition: TaskDefinition
+}
+
+"The kinds of tasks."
+enum TaskType {
+  QUARTZ
+  QPOC
+  QUEUED_TASK
+}
+
+"How a task ended."
+enum CompletionStatus {
+  SUCCESS
+  WARNING
+  ERROR
+  TERMINATED
+  TEMPERROR
+}
+
+"What a task ran on."
+type TaskTarget {
+  id: ID
+  type: String
+  name: String
+}
+
+"The severity of a task message."
+enum TaskMessageType {
+  INFO
+  WARN
+  ERROR
+}
+
+"A message a task left."
+type TaskMessage {
+  type: TaskMessageType!
+  key: String!
+  "The message in the tenant's locale."
+  text: String
+  locale: String
+  parameters: JSON
+}
+
+"A value a task returns, by attribute."
+type TaskReturn {
+  name: String!
+  attributeName: String!
+}
+
+"The definition a task was started from."
+type TaskDefinition {
+  id: ID!
+  uniqueName: String!
+  description: String
+  parentName: String!
+  executor: String
+  arguments: JSON
+}
+
+"""
+Filters on tasks; each field takes one value or a list (any of them
+matches), and the set fields must all match.
+"""
+input TaskFilter {
+  id: [ID!]
+  sourceId: [ID!]
+  completionStatus: [CompletionStatus!]
+  type: [TaskType!]
+}
+
+"The fields tasks can be sorted by."
+enum TaskSortField {
+  CREATED
+}
+
+"One sort key for tasks."
+input TaskOrder {
+  field: TaskSortField!
+  direction: SortDirection! = ASC
+}
+
+"A JSON Patch operation name."
+enum JsonPatchOp {
+  ADD
+  REMOVE
+  REPLACE
+  MOVE
+  COPY
+  TEST
+}
+
+"One JSON Patch (RFC 6902) operation."
+input JsonPatchOperationInput {
+  op: JsonPatchOp!
+  path: String!
+  "The value for ADD, REPLACE and TEST."
+  value: JSON
+}
+
+type TaskStatusConnection {
+  edges: [TaskStatusEdge!]!
+  nodes: [TaskStatus!]!
+  pageInfo: PageInfo!
+  "The number of matching tasks; asked of the tenant only when selected."
+  totalCount: Int
+}
+
+type TaskStatusEdge {
+  cursor: String!
+  node: TaskStatus!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AccessChangeCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessType":
+		return ec.fieldContext_AccessChangeCount_accessType(ctx, field)
+	case "added":
+		return ec.fieldContext_AccessChangeCount_added(ctx, field)
+	case "removed":
+		return ec.fieldContext_AccessChangeCount_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessChangeCount", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccessItemConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AccessItemConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccessItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AccessItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessItemCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_AccessItemCount_type(ctx, field)
+	case "count":
+		return ec.fieldContext_AccessItemCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessItemCount", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessItemDiff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AccessItemDiff_id(ctx, field)
+	case "change":
+		return ec.fieldContext_AccessItemDiff_change(ctx, field)
+	case "displayName":
+		return ec.fieldContext_AccessItemDiff_displayName(ctx, field)
+	case "sourceName":
+		return ec.fieldContext_AccessItemDiff_sourceName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessItemDiff", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessItemDiffConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccessItemDiffConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AccessItemDiffConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccessItemDiffConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AccessItemDiffConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessItemDiffConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessItemDiffEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AccessItemDiffEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AccessItemDiffEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessItemDiffEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AccessItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AccessItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessItemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "requesterId":
+		return ec.fieldContext_AccessRequest_requesterId(ctx, field)
+	case "requesterName":
+		return ec.fieldContext_AccessRequest_requesterName(ctx, field)
+	case "items":
+		return ec.fieldContext_AccessRequest_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessRequestItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "operation":
+		return ec.fieldContext_AccessRequestItem_operation(ctx, field)
+	case "accessItemType":
+		return ec.fieldContext_AccessRequestItem_accessItemType(ctx, field)
+	case "name":
+		return ec.fieldContext_AccessRequestItem_name(ctx, field)
+	case "decision":
+		return ec.fieldContext_AccessRequestItem_decision(ctx, field)
+	case "description":
+		return ec.fieldContext_AccessRequestItem_description(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_AccessRequestItem_sourceId(ctx, field)
+	case "sourceName":
+		return ec.fieldContext_AccessRequestItem_sourceName(ctx, field)
+	case "approvalInfos":
+		return ec.fieldContext_AccessRequestItem_approvalInfos(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessRequestItem", field.Name)
+}
+
+func (ec *executionContext) childFields_Account(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Account_id(ctx, field)
+	case "displayName":
+		return ec.fieldContext_Account_displayName(ctx, field)
+	case "sourceName":
+		return ec.fieldContext_Account_sourceName(ctx, field)
+	case "accessType":
+		return ec.fieldContext_Account_accessType(ctx, field)
+	case "nativeIdentity":
+		return ec.fieldContext_Account_nativeIdentity(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Account_sourceId(ctx, field)
+	case "entitlementCount":
+		return ec.fieldContext_Account_entitlementCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountStatusChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "previousStatus":
+		return ec.fieldContext_AccountStatusChange_previousStatus(ctx, field)
+	case "newStatus":
+		return ec.fieldContext_AccountStatusChange_newStatus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountStatusChange", field.Name)
+}
+
+func (ec *executionContext) childFields_AppRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cloudAppId":
+		return ec.fieldContext_AppRef_cloudAppId(ctx, field)
+	case "cloudAppName":
+		return ec.fieldContext_AppRef_cloudAppName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppRef", field.Name)
+}
+
+func (ec *executionContext) childFields_ApprovalInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApprovalInfo_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApprovalInfo_name(ctx, field)
+	case "status":
+		return ec.fieldContext_ApprovalInfo_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_AttributeChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_AttributeChange_name(ctx, field)
+	case "previousValue":
+		return ec.fieldContext_AttributeChange_previousValue(ctx, field)
+	case "newValue":
+		return ec.fieldContext_AttributeChange_newValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttributeChange", field.Name)
+}
 
 func (ec *executionContext) childFields_Gateway(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -178,6 +1247,406 @@ func (ec *executionContext) childFields_Gateway(ctx context.Context, field graph
 		return ec.fieldContext_Gateway_apiVersions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Gateway", field.Name)
+}
+
+func (ec *executionContext) childFields_GovernanceEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_GovernanceEvent_name(ctx, field)
+	case "dateTime":
+		return ec.fieldContext_GovernanceEvent_dateTime(ctx, field)
+	case "type":
+		return ec.fieldContext_GovernanceEvent_type(ctx, field)
+	case "governanceId":
+		return ec.fieldContext_GovernanceEvent_governanceId(ctx, field)
+	case "owners":
+		return ec.fieldContext_GovernanceEvent_owners(ctx, field)
+	case "reviewers":
+		return ec.fieldContext_GovernanceEvent_reviewers(ctx, field)
+	case "decisionMaker":
+		return ec.fieldContext_GovernanceEvent_decisionMaker(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GovernanceEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Identity_id(ctx, field)
+	case "displayName":
+		return ec.fieldContext_Identity_displayName(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Identity_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Identity_lastName(ctx, field)
+	case "active":
+		return ec.fieldContext_Identity_active(ctx, field)
+	case "deletedDate":
+		return ec.fieldContext_Identity_deletedDate(ctx, field)
+	case "snapshotDate":
+		return ec.fieldContext_Identity_snapshotDate(ctx, field)
+	case "accessItemCounts":
+		return ec.fieldContext_Identity_accessItemCounts(ctx, field)
+	case "attributes":
+		return ec.fieldContext_Identity_attributes(ctx, field)
+	case "startDate":
+		return ec.fieldContext_Identity_startDate(ctx, field)
+	case "accessItems":
+		return ec.fieldContext_Identity_accessItems(ctx, field)
+	case "events":
+		return ec.fieldContext_Identity_events(ctx, field)
+	case "snapshots":
+		return ec.fieldContext_Identity_snapshots(ctx, field)
+	case "snapshot":
+		return ec.fieldContext_Identity_snapshot(ctx, field)
+	case "snapshotSummary":
+		return ec.fieldContext_Identity_snapshotSummary(ctx, field)
+	case "compare":
+		return ec.fieldContext_Identity_compare(ctx, field)
+	case "accessDiff":
+		return ec.fieldContext_Identity_accessDiff(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IdentityConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_IdentityConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IdentityConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IdentityConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IdentityEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IdentityEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IdentityEventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_IdentityEventConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IdentityEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IdentityEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IdentityEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IdentityEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentitySnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_IdentitySnapshot_date(ctx, field)
+	case "identityId":
+		return ec.fieldContext_IdentitySnapshot_identityId(ctx, field)
+	case "displayName":
+		return ec.fieldContext_IdentitySnapshot_displayName(ctx, field)
+	case "accessItemCounts":
+		return ec.fieldContext_IdentitySnapshot_accessItemCounts(ctx, field)
+	case "attributes":
+		return ec.fieldContext_IdentitySnapshot_attributes(ctx, field)
+	case "accessItems":
+		return ec.fieldContext_IdentitySnapshot_accessItems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentitySnapshot", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentitySnapshotConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IdentitySnapshotConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_IdentitySnapshotConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IdentitySnapshotConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IdentitySnapshotConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentitySnapshotConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentitySnapshotEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IdentitySnapshotEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IdentitySnapshotEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentitySnapshotEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Metric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Metric_name(ctx, field)
+	case "date":
+		return ec.fieldContext_Metric_date(ctx, field)
+	case "value":
+		return ec.fieldContext_Metric_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Metric", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Person_id(ctx, field)
+	case "displayName":
+		return ec.fieldContext_Person_displayName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
+}
+
+func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Report_id(ctx, field)
+	case "reportType":
+		return ec.fieldContext_Report_reportType(ctx, field)
+	case "taskDefName":
+		return ec.fieldContext_Report_taskDefName(ctx, field)
+	case "created":
+		return ec.fieldContext_Report_created(ctx, field)
+	case "status":
+		return ec.fieldContext_Report_status(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_Report_durationMs(ctx, field)
+	case "rows":
+		return ec.fieldContext_Report_rows(ctx, field)
+	case "availableFormats":
+		return ec.fieldContext_Report_availableFormats(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_Report_downloadUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportTask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReportTask_id(ctx, field)
+	case "reportType":
+		return ec.fieldContext_ReportTask_reportType(ctx, field)
+	case "taskDefName":
+		return ec.fieldContext_ReportTask_taskDefName(ctx, field)
+	case "type":
+		return ec.fieldContext_ReportTask_type(ctx, field)
+	case "description":
+		return ec.fieldContext_ReportTask_description(ctx, field)
+	case "parentName":
+		return ec.fieldContext_ReportTask_parentName(ctx, field)
+	case "launcher":
+		return ec.fieldContext_ReportTask_launcher(ctx, field)
+	case "created":
+		return ec.fieldContext_ReportTask_created(ctx, field)
+	case "launched":
+		return ec.fieldContext_ReportTask_launched(ctx, field)
+	case "completed":
+		return ec.fieldContext_ReportTask_completed(ctx, field)
+	case "completionStatus":
+		return ec.fieldContext_ReportTask_completionStatus(ctx, field)
+	case "progress":
+		return ec.fieldContext_ReportTask_progress(ctx, field)
+	case "messages":
+		return ec.fieldContext_ReportTask_messages(ctx, field)
+	case "attributes":
+		return ec.fieldContext_ReportTask_attributes(ctx, field)
+	case "report":
+		return ec.fieldContext_ReportTask_report(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportTask", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportTaskMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_ReportTaskMessage_type(ctx, field)
+	case "key":
+		return ec.fieldContext_ReportTaskMessage_key(ctx, field)
+	case "text":
+		return ec.fieldContext_ReportTaskMessage_text(ctx, field)
+	case "error":
+		return ec.fieldContext_ReportTaskMessage_error(ctx, field)
+	case "warning":
+		return ec.fieldContext_ReportTaskMessage_warning(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportTaskMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_RoleMiningExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "exportId":
+		return ec.fieldContext_RoleMiningExport_exportId(ctx, field)
+	case "sessionId":
+		return ec.fieldContext_RoleMiningExport_sessionId(ctx, field)
+	case "potentialRoleId":
+		return ec.fieldContext_RoleMiningExport_potentialRoleId(ctx, field)
+	case "status":
+		return ec.fieldContext_RoleMiningExport_status(ctx, field)
+	case "minEntitlementPopularity":
+		return ec.fieldContext_RoleMiningExport_minEntitlementPopularity(ctx, field)
+	case "includeCommonAccess":
+		return ec.fieldContext_RoleMiningExport_includeCommonAccess(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_RoleMiningExport_downloadUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleMiningExport", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TaskDefinition_id(ctx, field)
+	case "uniqueName":
+		return ec.fieldContext_TaskDefinition_uniqueName(ctx, field)
+	case "description":
+		return ec.fieldContext_TaskDefinition_description(ctx, field)
+	case "parentName":
+		return ec.fieldContext_TaskDefinition_parentName(ctx, field)
+	case "executor":
+		return ec.fieldContext_TaskDefinition_executor(ctx, field)
+	case "arguments":
+		return ec.fieldContext_TaskDefinition_arguments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_TaskMessage_type(ctx, field)
+	case "key":
+		return ec.fieldContext_TaskMessage_key(ctx, field)
+	case "text":
+		return ec.fieldContext_TaskMessage_text(ctx, field)
+	case "locale":
+		return ec.fieldContext_TaskMessage_locale(ctx, field)
+	case "parameters":
+		return ec.fieldContext_TaskMessage_parameters(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskReturn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TaskReturn_name(ctx, field)
+	case "attributeName":
+		return ec.fieldContext_TaskReturn_attributeName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskReturn", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TaskStatus_id(ctx, field)
+	case "type":
+		return ec.fieldContext_TaskStatus_type(ctx, field)
+	case "uniqueName":
+		return ec.fieldContext_TaskStatus_uniqueName(ctx, field)
+	case "description":
+		return ec.fieldContext_TaskStatus_description(ctx, field)
+	case "parentName":
+		return ec.fieldContext_TaskStatus_parentName(ctx, field)
+	case "launcher":
+		return ec.fieldContext_TaskStatus_launcher(ctx, field)
+	case "target":
+		return ec.fieldContext_TaskStatus_target(ctx, field)
+	case "created":
+		return ec.fieldContext_TaskStatus_created(ctx, field)
+	case "modified":
+		return ec.fieldContext_TaskStatus_modified(ctx, field)
+	case "launched":
+		return ec.fieldContext_TaskStatus_launched(ctx, field)
+	case "completed":
+		return ec.fieldContext_TaskStatus_completed(ctx, field)
+	case "completionStatus":
+		return ec.fieldContext_TaskStatus_completionStatus(ctx, field)
+	case "messages":
+		return ec.fieldContext_TaskStatus_messages(ctx, field)
+	case "returns":
+		return ec.fieldContext_TaskStatus_returns(ctx, field)
+	case "attributes":
+		return ec.fieldContext_TaskStatus_attributes(ctx, field)
+	case "progress":
+		return ec.fieldContext_TaskStatus_progress(ctx, field)
+	case "percentComplete":
+		return ec.fieldContext_TaskStatus_percentComplete(ctx, field)
+	case "taskDefinition":
+		return ec.fieldContext_TaskStatus_taskDefinition(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskStatusConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TaskStatusConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TaskStatusConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TaskStatusConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TaskStatusConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskStatusConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskStatusEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TaskStatusEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TaskStatusEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskStatusEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TaskTarget_id(ctx, field)
+	case "type":
+		return ec.fieldContext_TaskTarget_type(ctx, field)
+	case "name":
+		return ec.fieldContext_TaskTarget_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskTarget", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -2,6 +2,266 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// Something an identity holds. Ask for the fields of a kind with `... on Account { nativeIdentity }`.
+type AccessItem interface {
+	IsAccessItem()
+}
+
+// Something that happened to an identity. Ask for the fields of a kind with `... on AccessItemAssociated { accessItem { id } }`.
+type IdentityEvent interface {
+	IsIdentityEvent()
+}
+
+// Changes of one access item type between two snapshots.
+type AccessChangeCount struct {
+	AccessType AccessItemType `json:"accessType"`
+	Added      int            `json:"added"`
+	Removed    int            `json:"removed"`
+}
+
+// An access item was given to the identity.
+type AccessItemAssociated struct {
+	IdentityID string     `json:"identityId"`
+	EventType  string     `json:"eventType"`
+	DateTime   *time.Time `json:"dateTime,omitempty"`
+	AccessItem AccessItem `json:"accessItem"`
+	// The certification or access request that caused it, if any.
+	GovernanceEvent *GovernanceEvent `json:"governanceEvent,omitempty"`
+}
+
+func (AccessItemAssociated) IsIdentityEvent() {}
+
+type AccessItemConnection struct {
+	Edges    []*AccessItemEdge `json:"edges"`
+	Nodes    []AccessItem      `json:"nodes"`
+	PageInfo *PageInfo         `json:"pageInfo"`
+	// The number of matching items; asked of the tenant only when selected.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+// How many access items of one type an identity holds.
+type AccessItemCount struct {
+	Type  AccessItemType `json:"type"`
+	Count int            `json:"count"`
+}
+
+// An access item added or removed between two snapshots.
+type AccessItemDiff struct {
+	ID          string       `json:"id"`
+	Change      AccessChange `json:"change"`
+	DisplayName *string      `json:"displayName,omitempty"`
+	SourceName  *string      `json:"sourceName,omitempty"`
+}
+
+type AccessItemDiffConnection struct {
+	Edges      []*AccessItemDiffEdge `json:"edges"`
+	Nodes      []*AccessItemDiff     `json:"nodes"`
+	PageInfo   *PageInfo             `json:"pageInfo"`
+	TotalCount *int                  `json:"totalCount,omitempty"`
+}
+
+type AccessItemDiffEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *AccessItemDiff `json:"node"`
+}
+
+type AccessItemEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   AccessItem `json:"node"`
+}
+
+// Filters on access items; the set fields must all match. Which fields a type
+// supports is the tenant's rule: a field it does not support for the asked
+// type is a BAD_USER_INPUT error.
+type AccessItemFilter struct {
+	// The source's name.
+	Source     *string `json:"source,omitempty"`
+	Standalone *bool   `json:"standalone,omitempty"`
+	Privileged *bool   `json:"privileged,omitempty"`
+	// The entitlement attribute, e.g. groups.
+	Attribute     *string `json:"attribute,omitempty"`
+	CloudGoverned *bool   `json:"cloudGoverned,omitempty"`
+}
+
+// One sort key for access items.
+type AccessItemOrder struct {
+	Field     AccessItemSortField `json:"field"`
+	Direction SortDirection       `json:"direction"`
+}
+
+// An access item was taken from the identity.
+type AccessItemRemoved struct {
+	IdentityID string     `json:"identityId"`
+	EventType  string     `json:"eventType"`
+	DateTime   *time.Time `json:"dateTime,omitempty"`
+	AccessItem AccessItem `json:"accessItem"`
+	// The certification or access request that caused it, if any.
+	GovernanceEvent *GovernanceEvent `json:"governanceEvent,omitempty"`
+}
+
+func (AccessItemRemoved) IsIdentityEvent() {}
+
+// A bundle of entitlements from one source.
+type AccessProfile struct {
+	ID               string         `json:"id"`
+	DisplayName      *string        `json:"displayName,omitempty"`
+	SourceName       *string        `json:"sourceName,omitempty"`
+	AccessType       AccessItemType `json:"accessType"`
+	Description      *string        `json:"description,omitempty"`
+	SourceID         *string        `json:"sourceId,omitempty"`
+	EntitlementCount *int           `json:"entitlementCount,omitempty"`
+	// The applications the access profile is part of.
+	AppRefs    []*AppRef  `json:"appRefs"`
+	StartDate  *time.Time `json:"startDate,omitempty"`
+	RemoveDate *time.Time `json:"removeDate,omitempty"`
+	Standalone *bool      `json:"standalone,omitempty"`
+	Revocable  *bool      `json:"revocable,omitempty"`
+}
+
+func (AccessProfile) IsAccessItem() {}
+
+// An access request and its items.
+type AccessRequest struct {
+	RequesterID   *string              `json:"requesterId,omitempty"`
+	RequesterName *string              `json:"requesterName,omitempty"`
+	Items         []*AccessRequestItem `json:"items"`
+}
+
+// One requested item.
+type AccessRequestItem struct {
+	// Add or Remove.
+	Operation      *string                `json:"operation,omitempty"`
+	AccessItemType *AccessItemType        `json:"accessItemType,omitempty"`
+	Name           *string                `json:"name,omitempty"`
+	Decision       *AccessRequestDecision `json:"decision,omitempty"`
+	Description    *string                `json:"description,omitempty"`
+	SourceID       *string                `json:"sourceId,omitempty"`
+	SourceName     *string                `json:"sourceName,omitempty"`
+	ApprovalInfos  []*ApprovalInfo        `json:"approvalInfos"`
+}
+
+// Access was requested for the identity.
+type AccessRequested struct {
+	IdentityID    string         `json:"identityId"`
+	EventType     string         `json:"eventType"`
+	DateTime      *time.Time     `json:"dateTime,omitempty"`
+	AccessRequest *AccessRequest `json:"accessRequest"`
+}
+
+func (AccessRequested) IsIdentityEvent() {}
+
+// An account on a source.
+type Account struct {
+	ID          string         `json:"id"`
+	DisplayName *string        `json:"displayName,omitempty"`
+	SourceName  *string        `json:"sourceName,omitempty"`
+	AccessType  AccessItemType `json:"accessType"`
+	// The account's id on its source.
+	NativeIdentity   *string `json:"nativeIdentity,omitempty"`
+	SourceID         *string `json:"sourceId,omitempty"`
+	EntitlementCount *int    `json:"entitlementCount,omitempty"`
+}
+
+func (Account) IsAccessItem() {}
+
+// An account's status before and after a change.
+type AccountStatusChange struct {
+	PreviousStatus *AccountStatus `json:"previousStatus,omitempty"`
+	NewStatus      *AccountStatus `json:"newStatus,omitempty"`
+}
+
+// One of the identity's accounts changed status.
+type AccountStatusChanged struct {
+	IdentityID   string               `json:"identityId"`
+	EventType    string               `json:"eventType"`
+	DateTime     *time.Time           `json:"dateTime,omitempty"`
+	Account      *Account             `json:"account"`
+	StatusChange *AccountStatusChange `json:"statusChange"`
+}
+
+func (AccountStatusChanged) IsIdentityEvent() {}
+
+// Arguments of an ACCOUNTS report (required).
+type AccountsReportArgs struct {
+	// The source's id.
+	Application string `json:"application"`
+	SourceName  string `json:"sourceName"`
+}
+
+// An application the identity can launch.
+type App struct {
+	ID          string         `json:"id"`
+	DisplayName *string        `json:"displayName,omitempty"`
+	SourceName  *string        `json:"sourceName,omitempty"`
+	AccessType  AccessItemType `json:"accessType"`
+	AppRoleID   *string        `json:"appRoleId,omitempty"`
+}
+
+func (App) IsAccessItem() {}
+
+// An application an access profile belongs to.
+type AppRef struct {
+	CloudAppID   string  `json:"cloudAppId"`
+	CloudAppName *string `json:"cloudAppName,omitempty"`
+}
+
+// One approval step of a requested item.
+type ApprovalInfo struct {
+	ID     *string `json:"id,omitempty"`
+	Name   *string `json:"name,omitempty"`
+	Status *string `json:"status,omitempty"`
+}
+
+// One changed attribute.
+type AttributeChange struct {
+	Name          string  `json:"name"`
+	PreviousValue *string `json:"previousValue,omitempty"`
+	NewValue      *string `json:"newValue,omitempty"`
+}
+
+// Attributes of the identity changed.
+type AttributesChanged struct {
+	IdentityID       string             `json:"identityId"`
+	EventType        string             `json:"eventType"`
+	DateTime         *time.Time         `json:"dateTime,omitempty"`
+	AttributeChanges []*AttributeChange `json:"attributeChanges"`
+}
+
+func (AttributesChanged) IsIdentityEvent() {}
+
+// An entitlement on a source (a group, a permission, ...).
+type Entitlement struct {
+	ID          string         `json:"id"`
+	DisplayName *string        `json:"displayName,omitempty"`
+	SourceName  *string        `json:"sourceName,omitempty"`
+	AccessType  AccessItemType `json:"accessType"`
+	// The account attribute that carries the entitlement, e.g. groups.
+	Attribute *string `json:"attribute,omitempty"`
+	Value     *string `json:"value,omitempty"`
+	// The source's type for the entitlement, e.g. group.
+	EntitlementType *string `json:"entitlementType,omitempty"`
+	Description     *string `json:"description,omitempty"`
+	SourceID        *string `json:"sourceId,omitempty"`
+	Standalone      *bool   `json:"standalone,omitempty"`
+	Privileged      *bool   `json:"privileged,omitempty"`
+	CloudGoverned   *bool   `json:"cloudGoverned,omitempty"`
+}
+
+func (Entitlement) IsAccessItem() {}
+
+// Arguments of an ORPHAN_IDENTITIES or UNCORRELATED_ACCOUNTS report (optional).
+type FormatsReportArgs struct {
+	SelectedFormats []ReportFormat `json:"selectedFormats,omitempty"`
+}
+
 // The gateway itself: which tenant it fronts.
 type Gateway struct {
 	// True when the gateway runs on its embedded simulated tenant.
@@ -12,5 +272,1343 @@ type Gateway struct {
 	APIVersions []string `json:"apiVersions"`
 }
 
+// A certification or access request behind an access change.
+type GovernanceEvent struct {
+	Name          *string              `json:"name,omitempty"`
+	DateTime      *time.Time           `json:"dateTime,omitempty"`
+	Type          *GovernanceEventType `json:"type,omitempty"`
+	GovernanceID  *string              `json:"governanceId,omitempty"`
+	Owners        []*Person            `json:"owners"`
+	Reviewers     []*Person            `json:"reviewers"`
+	DecisionMaker *Person              `json:"decisionMaker,omitempty"`
+}
+
+// Arguments of an IDENTITIES_DETAILS report (optional).
+type IdentitiesDetailsReportArgs struct {
+	CorrelatedOnly bool `json:"correlatedOnly"`
+}
+
+// Arguments of an IDENTITIES report (optional).
+type IdentitiesReportArgs struct {
+	CorrelatedOnly *bool `json:"correlatedOnly,omitempty"`
+}
+
+// The identity's access was certified.
+type IdentityCertified struct {
+	IdentityID        string     `json:"identityId"`
+	EventType         string     `json:"eventType"`
+	DateTime          *time.Time `json:"dateTime,omitempty"`
+	CertificationID   string     `json:"certificationId"`
+	CertificationName string     `json:"certificationName"`
+	SignedDate        *time.Time `json:"signedDate,omitempty"`
+	Certifiers        []*Person  `json:"certifiers"`
+	Reviewers         []*Person  `json:"reviewers"`
+	Signer            *Person    `json:"signer,omitempty"`
+}
+
+func (IdentityCertified) IsIdentityEvent() {}
+
+type IdentityConnection struct {
+	Edges    []*IdentityEdge `json:"edges"`
+	Nodes    []*Identity     `json:"nodes"`
+	PageInfo *PageInfo       `json:"pageInfo"`
+	// Always null: the tenant cannot count identities.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type IdentityEdge struct {
+	Cursor string    `json:"cursor"`
+	Node   *Identity `json:"node"`
+}
+
+type IdentityEventConnection struct {
+	Edges    []*IdentityEventEdge `json:"edges"`
+	Nodes    []IdentityEvent      `json:"nodes"`
+	PageInfo *PageInfo            `json:"pageInfo"`
+	// The number of matching events; asked of the tenant only when selected.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type IdentityEventEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   IdentityEvent `json:"node"`
+}
+
+// Arguments of an IDENTITY_PROFILE_IDENTITY_ERROR report (required).
+type IdentityProfileIdentityErrorReportArgs struct {
+	// The authoritative source's id.
+	AuthoritativeSource string `json:"authoritativeSource"`
+}
+
+type IdentitySnapshotConnection struct {
+	Edges      []*IdentitySnapshotEdge `json:"edges"`
+	Nodes      []*IdentitySnapshot     `json:"nodes"`
+	PageInfo   *PageInfo               `json:"pageInfo"`
+	TotalCount *int                    `json:"totalCount,omitempty"`
+}
+
+type IdentitySnapshotEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *IdentitySnapshot `json:"node"`
+}
+
+// One JSON Patch (RFC 6902) operation.
+type JSONPatchOperationInput struct {
+	Op   JSONPatchOp `json:"op"`
+	Path string      `json:"path"`
+	// The value for ADD, REPLACE and TEST.
+	Value any `json:"value,omitempty"`
+}
+
+// One bucket of a date histogram.
+type Metric struct {
+	// The bucket, as the tenant names it (its start, e.g. 2024-04-01T00:00:00.000Z).
+	Name string `json:"name"`
+	// The bucket's start, when `name` is a date.
+	Date  *time.Time `json:"date,omitempty"`
+	Value float64    `json:"value"`
+}
+
+// The root of every write. Mutations run one after another, in document order.
+type Mutation struct {
+}
+
+// Where a page of a connection ends, for asking the next one.
+type PageInfo struct {
+	// True when more items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the last item of this page; pass it as `after` for the next one.
+	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// A person in an event (certifier, reviewer, owner, ...).
+type Person struct {
+	ID          string  `json:"id"`
+	DisplayName *string `json:"displayName,omitempty"`
+}
+
+// The root of every read. Each domain file (gateway, identity, task, report,
+// rolemining) extends it with its own fields.
 type Query struct {
+}
+
+// A message of a report task.
+type ReportTaskMessage struct {
+	Type    *TaskMessageType `json:"type,omitempty"`
+	Key     *string          `json:"key,omitempty"`
+	Text    *string          `json:"text,omitempty"`
+	Error   bool             `json:"error"`
+	Warning bool             `json:"warning"`
+}
+
+// A role: a bundle of access profiles and entitlements.
+type Role struct {
+	ID          string         `json:"id"`
+	DisplayName *string        `json:"displayName,omitempty"`
+	SourceName  *string        `json:"sourceName,omitempty"`
+	AccessType  AccessItemType `json:"accessType"`
+	Description *string        `json:"description,omitempty"`
+	StartDate   *time.Time     `json:"startDate,omitempty"`
+	RemoveDate  *time.Time     `json:"removeDate,omitempty"`
+	Revocable   *bool          `json:"revocable,omitempty"`
+}
+
+func (Role) IsAccessItem() {}
+
+// An export of a potential role.
+type RoleMiningExport struct {
+	ExportID                 string                 `json:"exportId"`
+	SessionID                string                 `json:"sessionId"`
+	PotentialRoleID          string                 `json:"potentialRoleId"`
+	Status                   RoleMiningExportStatus `json:"status"`
+	MinEntitlementPopularity *int                   `json:"minEntitlementPopularity,omitempty"`
+	IncludeCommonAccess      *bool                  `json:"includeCommonAccess,omitempty"`
+	// Where to download the zip file from the gateway itself; null until the
+	// status is SUCCESS.
+	DownloadURL *string `json:"downloadUrl,omitempty"`
+}
+
+// Arguments of a SEARCH_EXPORT report (required).
+type SearchExportReportArgs struct {
+	// A search query in the tenant's query-string syntax, e.g. attributes.city:London.
+	Query string `json:"query"`
+	// Indices to search; all when empty.
+	Indices []SearchIndex `json:"indices,omitempty"`
+	// Comma-separated attribute names to include.
+	Columns *string `json:"columns,omitempty"`
+	// Sort fields, each prefixed with + or -.
+	Sort []string `json:"sort,omitempty"`
+}
+
+// What to run: `reportType` and the arguments field of that type.
+type StartReportInput struct {
+	ReportType                   ReportType                              `json:"reportType"`
+	Accounts                     *AccountsReportArgs                     `json:"accounts,omitempty"`
+	IdentitiesDetails            *IdentitiesDetailsReportArgs            `json:"identitiesDetails,omitempty"`
+	Identities                   *IdentitiesReportArgs                   `json:"identities,omitempty"`
+	IdentityProfileIdentityError *IdentityProfileIdentityErrorReportArgs `json:"identityProfileIdentityError,omitempty"`
+	OrphanIdentities             *FormatsReportArgs                      `json:"orphanIdentities,omitempty"`
+	SearchExport                 *SearchExportReportArgs                 `json:"searchExport,omitempty"`
+	UncorrelatedAccounts         *FormatsReportArgs                      `json:"uncorrelatedAccounts,omitempty"`
+}
+
+// The definition a task was started from.
+type TaskDefinition struct {
+	ID          string  `json:"id"`
+	UniqueName  string  `json:"uniqueName"`
+	Description *string `json:"description,omitempty"`
+	ParentName  string  `json:"parentName"`
+	Executor    *string `json:"executor,omitempty"`
+	Arguments   any     `json:"arguments,omitempty"`
+}
+
+// Filters on tasks; each field takes one value or a list (any of them
+// matches), and the set fields must all match.
+type TaskFilter struct {
+	ID               []string           `json:"id,omitempty"`
+	SourceID         []string           `json:"sourceId,omitempty"`
+	CompletionStatus []CompletionStatus `json:"completionStatus,omitempty"`
+	Type             []TaskType         `json:"type,omitempty"`
+}
+
+// A message a task left.
+type TaskMessage struct {
+	Type TaskMessageType `json:"type"`
+	Key  string          `json:"key"`
+	// The message in the tenant's locale.
+	Text       *string `json:"text,omitempty"`
+	Locale     *string `json:"locale,omitempty"`
+	Parameters any     `json:"parameters,omitempty"`
+}
+
+// One sort key for tasks.
+type TaskOrder struct {
+	Field     TaskSortField `json:"field"`
+	Direction SortDirection `json:"direction"`
+}
+
+// A value a task returns, by attribute.
+type TaskReturn struct {
+	Name          string `json:"name"`
+	AttributeName string `json:"attributeName"`
+}
+
+// A background task and how it went.
+type TaskStatus struct {
+	ID          string   `json:"id"`
+	Type        TaskType `json:"type"`
+	UniqueName  string   `json:"uniqueName"`
+	Description *string  `json:"description,omitempty"`
+	ParentName  *string  `json:"parentName,omitempty"`
+	// The service that ran the task.
+	Launcher  string      `json:"launcher"`
+	Target    *TaskTarget `json:"target,omitempty"`
+	Created   time.Time   `json:"created"`
+	Modified  *time.Time  `json:"modified,omitempty"`
+	Launched  *time.Time  `json:"launched,omitempty"`
+	Completed *time.Time  `json:"completed,omitempty"`
+	// How the task ended; null while it runs.
+	CompletionStatus *CompletionStatus `json:"completionStatus,omitempty"`
+	Messages         []*TaskMessage    `json:"messages"`
+	Returns          []*TaskReturn     `json:"returns"`
+	Attributes       any               `json:"attributes,omitempty"`
+	Progress         *string           `json:"progress,omitempty"`
+	PercentComplete  int               `json:"percentComplete"`
+	TaskDefinition   *TaskDefinition   `json:"taskDefinition,omitempty"`
+}
+
+type TaskStatusConnection struct {
+	Edges    []*TaskStatusEdge `json:"edges"`
+	Nodes    []*TaskStatus     `json:"nodes"`
+	PageInfo *PageInfo         `json:"pageInfo"`
+	// The number of matching tasks; asked of the tenant only when selected.
+	TotalCount *int `json:"totalCount,omitempty"`
+}
+
+type TaskStatusEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *TaskStatus `json:"node"`
+}
+
+// What a task ran on.
+type TaskTarget struct {
+	ID   *string `json:"id,omitempty"`
+	Type *string `json:"type,omitempty"`
+	Name *string `json:"name,omitempty"`
+}
+
+// Whether an access item was added or removed between two snapshots.
+type AccessChange string
+
+const (
+	AccessChangeAdd    AccessChange = "ADD"
+	AccessChangeRemove AccessChange = "REMOVE"
+)
+
+var AllAccessChange = []AccessChange{
+	AccessChangeAdd,
+	AccessChangeRemove,
+}
+
+func (e AccessChange) IsValid() bool {
+	switch e {
+	case AccessChangeAdd, AccessChangeRemove:
+		return true
+	}
+	return false
+}
+
+func (e AccessChange) String() string {
+	return string(e)
+}
+
+func (e *AccessChange) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessChange(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessChange", str)
+	}
+	return nil
+}
+
+func (e AccessChange) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessChange) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessChange) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The fields access items can be sorted by.
+type AccessItemSortField string
+
+const (
+	AccessItemSortFieldName             AccessItemSortField = "NAME"
+	AccessItemSortFieldValue            AccessItemSortField = "VALUE"
+	AccessItemSortFieldStandalone       AccessItemSortField = "STANDALONE"
+	AccessItemSortFieldPrivileged       AccessItemSortField = "PRIVILEGED"
+	AccessItemSortFieldAttribute        AccessItemSortField = "ATTRIBUTE"
+	AccessItemSortFieldSource           AccessItemSortField = "SOURCE"
+	AccessItemSortFieldCloudGoverned    AccessItemSortField = "CLOUD_GOVERNED"
+	AccessItemSortFieldRemoveDate       AccessItemSortField = "REMOVE_DATE"
+	AccessItemSortFieldNativeIdentity   AccessItemSortField = "NATIVE_IDENTITY"
+	AccessItemSortFieldEntitlementCount AccessItemSortField = "ENTITLEMENT_COUNT"
+)
+
+var AllAccessItemSortField = []AccessItemSortField{
+	AccessItemSortFieldName,
+	AccessItemSortFieldValue,
+	AccessItemSortFieldStandalone,
+	AccessItemSortFieldPrivileged,
+	AccessItemSortFieldAttribute,
+	AccessItemSortFieldSource,
+	AccessItemSortFieldCloudGoverned,
+	AccessItemSortFieldRemoveDate,
+	AccessItemSortFieldNativeIdentity,
+	AccessItemSortFieldEntitlementCount,
+}
+
+func (e AccessItemSortField) IsValid() bool {
+	switch e {
+	case AccessItemSortFieldName, AccessItemSortFieldValue, AccessItemSortFieldStandalone, AccessItemSortFieldPrivileged, AccessItemSortFieldAttribute, AccessItemSortFieldSource, AccessItemSortFieldCloudGoverned, AccessItemSortFieldRemoveDate, AccessItemSortFieldNativeIdentity, AccessItemSortFieldEntitlementCount:
+		return true
+	}
+	return false
+}
+
+func (e AccessItemSortField) String() string {
+	return string(e)
+}
+
+func (e *AccessItemSortField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessItemSortField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessItemSortField", str)
+	}
+	return nil
+}
+
+func (e AccessItemSortField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessItemSortField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessItemSortField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of access an identity can hold.
+type AccessItemType string
+
+const (
+	AccessItemTypeAccount       AccessItemType = "ACCOUNT"
+	AccessItemTypeEntitlement   AccessItemType = "ENTITLEMENT"
+	AccessItemTypeApp           AccessItemType = "APP"
+	AccessItemTypeAccessProfile AccessItemType = "ACCESS_PROFILE"
+	AccessItemTypeRole          AccessItemType = "ROLE"
+)
+
+var AllAccessItemType = []AccessItemType{
+	AccessItemTypeAccount,
+	AccessItemTypeEntitlement,
+	AccessItemTypeApp,
+	AccessItemTypeAccessProfile,
+	AccessItemTypeRole,
+}
+
+func (e AccessItemType) IsValid() bool {
+	switch e {
+	case AccessItemTypeAccount, AccessItemTypeEntitlement, AccessItemTypeApp, AccessItemTypeAccessProfile, AccessItemTypeRole:
+		return true
+	}
+	return false
+}
+
+func (e AccessItemType) String() string {
+	return string(e)
+}
+
+func (e *AccessItemType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessItemType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessItemType", str)
+	}
+	return nil
+}
+
+func (e AccessItemType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessItemType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessItemType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The decision on a requested item.
+type AccessRequestDecision string
+
+const (
+	AccessRequestDecisionApproved AccessRequestDecision = "APPROVED"
+	AccessRequestDecisionRejected AccessRequestDecision = "REJECTED"
+)
+
+var AllAccessRequestDecision = []AccessRequestDecision{
+	AccessRequestDecisionApproved,
+	AccessRequestDecisionRejected,
+}
+
+func (e AccessRequestDecision) IsValid() bool {
+	switch e {
+	case AccessRequestDecisionApproved, AccessRequestDecisionRejected:
+		return true
+	}
+	return false
+}
+
+func (e AccessRequestDecision) String() string {
+	return string(e)
+}
+
+func (e *AccessRequestDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessRequestDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessRequestDecision", str)
+	}
+	return nil
+}
+
+func (e AccessRequestDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessRequestDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessRequestDecision) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An account status.
+type AccountStatus string
+
+const (
+	AccountStatusEnabled  AccountStatus = "ENABLED"
+	AccountStatusDisabled AccountStatus = "DISABLED"
+	AccountStatusLocked   AccountStatus = "LOCKED"
+)
+
+var AllAccountStatus = []AccountStatus{
+	AccountStatusEnabled,
+	AccountStatusDisabled,
+	AccountStatusLocked,
+}
+
+func (e AccountStatus) IsValid() bool {
+	switch e {
+	case AccountStatusEnabled, AccountStatusDisabled, AccountStatusLocked:
+		return true
+	}
+	return false
+}
+
+func (e AccountStatus) String() string {
+	return string(e)
+}
+
+func (e *AccountStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccountStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccountStatus", str)
+	}
+	return nil
+}
+
+func (e AccountStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccountStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccountStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a task ended.
+type CompletionStatus string
+
+const (
+	CompletionStatusSuccess    CompletionStatus = "SUCCESS"
+	CompletionStatusWarning    CompletionStatus = "WARNING"
+	CompletionStatusError      CompletionStatus = "ERROR"
+	CompletionStatusTerminated CompletionStatus = "TERMINATED"
+	CompletionStatusTemperror  CompletionStatus = "TEMPERROR"
+)
+
+var AllCompletionStatus = []CompletionStatus{
+	CompletionStatusSuccess,
+	CompletionStatusWarning,
+	CompletionStatusError,
+	CompletionStatusTerminated,
+	CompletionStatusTemperror,
+}
+
+func (e CompletionStatus) IsValid() bool {
+	switch e {
+	case CompletionStatusSuccess, CompletionStatusWarning, CompletionStatusError, CompletionStatusTerminated, CompletionStatusTemperror:
+		return true
+	}
+	return false
+}
+
+func (e CompletionStatus) String() string {
+	return string(e)
+}
+
+func (e *CompletionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CompletionStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CompletionStatus", str)
+	}
+	return nil
+}
+
+func (e CompletionStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CompletionStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CompletionStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of governance events.
+type GovernanceEventType string
+
+const (
+	GovernanceEventTypeCertification GovernanceEventType = "CERTIFICATION"
+	GovernanceEventTypeAccessRequest GovernanceEventType = "ACCESS_REQUEST"
+)
+
+var AllGovernanceEventType = []GovernanceEventType{
+	GovernanceEventTypeCertification,
+	GovernanceEventTypeAccessRequest,
+}
+
+func (e GovernanceEventType) IsValid() bool {
+	switch e {
+	case GovernanceEventTypeCertification, GovernanceEventTypeAccessRequest:
+		return true
+	}
+	return false
+}
+
+func (e GovernanceEventType) String() string {
+	return string(e)
+}
+
+func (e *GovernanceEventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GovernanceEventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GovernanceEventType", str)
+	}
+	return nil
+}
+
+func (e GovernanceEventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GovernanceEventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GovernanceEventType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The width of a time bucket.
+type Interval string
+
+const (
+	IntervalDay   Interval = "DAY"
+	IntervalMonth Interval = "MONTH"
+)
+
+var AllInterval = []Interval{
+	IntervalDay,
+	IntervalMonth,
+}
+
+func (e Interval) IsValid() bool {
+	switch e {
+	case IntervalDay, IntervalMonth:
+		return true
+	}
+	return false
+}
+
+func (e Interval) String() string {
+	return string(e)
+}
+
+func (e *Interval) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Interval(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Interval", str)
+	}
+	return nil
+}
+
+func (e Interval) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Interval) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Interval) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A JSON Patch operation name.
+type JSONPatchOp string
+
+const (
+	JSONPatchOpAdd     JSONPatchOp = "ADD"
+	JSONPatchOpRemove  JSONPatchOp = "REMOVE"
+	JSONPatchOpReplace JSONPatchOp = "REPLACE"
+	JSONPatchOpMove    JSONPatchOp = "MOVE"
+	JSONPatchOpCopy    JSONPatchOp = "COPY"
+	JSONPatchOpTest    JSONPatchOp = "TEST"
+)
+
+var AllJSONPatchOp = []JSONPatchOp{
+	JSONPatchOpAdd,
+	JSONPatchOpRemove,
+	JSONPatchOpReplace,
+	JSONPatchOpMove,
+	JSONPatchOpCopy,
+	JSONPatchOpTest,
+}
+
+func (e JSONPatchOp) IsValid() bool {
+	switch e {
+	case JSONPatchOpAdd, JSONPatchOpRemove, JSONPatchOpReplace, JSONPatchOpMove, JSONPatchOpCopy, JSONPatchOpTest:
+		return true
+	}
+	return false
+}
+
+func (e JSONPatchOp) String() string {
+	return string(e)
+}
+
+func (e *JSONPatchOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JSONPatchOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JsonPatchOp", str)
+	}
+	return nil
+}
+
+func (e JSONPatchOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JSONPatchOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JSONPatchOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A report file format.
+type ReportFormat string
+
+const (
+	ReportFormatCSV ReportFormat = "CSV"
+	ReportFormatPDF ReportFormat = "PDF"
+)
+
+var AllReportFormat = []ReportFormat{
+	ReportFormatCSV,
+	ReportFormatPDF,
+}
+
+func (e ReportFormat) IsValid() bool {
+	switch e {
+	case ReportFormatCSV, ReportFormatPDF:
+		return true
+	}
+	return false
+}
+
+func (e ReportFormat) String() string {
+	return string(e)
+}
+
+func (e *ReportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportFormat", str)
+	}
+	return nil
+}
+
+func (e ReportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a report run ended (or that it still runs).
+type ReportStatus string
+
+const (
+	ReportStatusSuccess    ReportStatus = "SUCCESS"
+	ReportStatusFailure    ReportStatus = "FAILURE"
+	ReportStatusWarning    ReportStatus = "WARNING"
+	ReportStatusTerminated ReportStatus = "TERMINATED"
+)
+
+var AllReportStatus = []ReportStatus{
+	ReportStatusSuccess,
+	ReportStatusFailure,
+	ReportStatusWarning,
+	ReportStatusTerminated,
+}
+
+func (e ReportStatus) IsValid() bool {
+	switch e {
+	case ReportStatusSuccess, ReportStatusFailure, ReportStatusWarning, ReportStatusTerminated:
+		return true
+	}
+	return false
+}
+
+func (e ReportStatus) String() string {
+	return string(e)
+}
+
+func (e *ReportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportStatus", str)
+	}
+	return nil
+}
+
+func (e ReportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of reports.
+type ReportType string
+
+const (
+	ReportTypeAccounts                     ReportType = "ACCOUNTS"
+	ReportTypeIdentitiesDetails            ReportType = "IDENTITIES_DETAILS"
+	ReportTypeIdentities                   ReportType = "IDENTITIES"
+	ReportTypeIdentityProfileIdentityError ReportType = "IDENTITY_PROFILE_IDENTITY_ERROR"
+	ReportTypeOrphanIdentities             ReportType = "ORPHAN_IDENTITIES"
+	ReportTypeSearchExport                 ReportType = "SEARCH_EXPORT"
+	ReportTypeUncorrelatedAccounts         ReportType = "UNCORRELATED_ACCOUNTS"
+)
+
+var AllReportType = []ReportType{
+	ReportTypeAccounts,
+	ReportTypeIdentitiesDetails,
+	ReportTypeIdentities,
+	ReportTypeIdentityProfileIdentityError,
+	ReportTypeOrphanIdentities,
+	ReportTypeSearchExport,
+	ReportTypeUncorrelatedAccounts,
+}
+
+func (e ReportType) IsValid() bool {
+	switch e {
+	case ReportTypeAccounts, ReportTypeIdentitiesDetails, ReportTypeIdentities, ReportTypeIdentityProfileIdentityError, ReportTypeOrphanIdentities, ReportTypeSearchExport, ReportTypeUncorrelatedAccounts:
+		return true
+	}
+	return false
+}
+
+func (e ReportType) String() string {
+	return string(e)
+}
+
+func (e *ReportType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportType", str)
+	}
+	return nil
+}
+
+func (e ReportType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The state of a role-mining export.
+type RoleMiningExportStatus string
+
+const (
+	RoleMiningExportStatusQueued     RoleMiningExportStatus = "QUEUED"
+	RoleMiningExportStatusInProgress RoleMiningExportStatus = "IN_PROGRESS"
+	RoleMiningExportStatusSuccess    RoleMiningExportStatus = "SUCCESS"
+	RoleMiningExportStatusError      RoleMiningExportStatus = "ERROR"
+)
+
+var AllRoleMiningExportStatus = []RoleMiningExportStatus{
+	RoleMiningExportStatusQueued,
+	RoleMiningExportStatusInProgress,
+	RoleMiningExportStatusSuccess,
+	RoleMiningExportStatusError,
+}
+
+func (e RoleMiningExportStatus) IsValid() bool {
+	switch e {
+	case RoleMiningExportStatusQueued, RoleMiningExportStatusInProgress, RoleMiningExportStatusSuccess, RoleMiningExportStatusError:
+		return true
+	}
+	return false
+}
+
+func (e RoleMiningExportStatus) String() string {
+	return string(e)
+}
+
+func (e *RoleMiningExportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RoleMiningExportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RoleMiningExportStatus", str)
+	}
+	return nil
+}
+
+func (e RoleMiningExportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RoleMiningExportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RoleMiningExportStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The search indices a SEARCH_EXPORT report can read.
+type SearchIndex string
+
+const (
+	SearchIndexAccessprofiles    SearchIndex = "ACCESSPROFILES"
+	SearchIndexAccountactivities SearchIndex = "ACCOUNTACTIVITIES"
+	SearchIndexEntitlements      SearchIndex = "ENTITLEMENTS"
+	SearchIndexEvents            SearchIndex = "EVENTS"
+	SearchIndexIdentities        SearchIndex = "IDENTITIES"
+	SearchIndexRoles             SearchIndex = "ROLES"
+	SearchIndexAll               SearchIndex = "ALL"
+)
+
+var AllSearchIndex = []SearchIndex{
+	SearchIndexAccessprofiles,
+	SearchIndexAccountactivities,
+	SearchIndexEntitlements,
+	SearchIndexEvents,
+	SearchIndexIdentities,
+	SearchIndexRoles,
+	SearchIndexAll,
+}
+
+func (e SearchIndex) IsValid() bool {
+	switch e {
+	case SearchIndexAccessprofiles, SearchIndexAccountactivities, SearchIndexEntitlements, SearchIndexEvents, SearchIndexIdentities, SearchIndexRoles, SearchIndexAll:
+		return true
+	}
+	return false
+}
+
+func (e SearchIndex) String() string {
+	return string(e)
+}
+
+func (e *SearchIndex) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchIndex(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchIndex", str)
+	}
+	return nil
+}
+
+func (e SearchIndex) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchIndex) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchIndex) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A sort direction.
+type SortDirection string
+
+const (
+	SortDirectionAsc  SortDirection = "ASC"
+	SortDirectionDesc SortDirection = "DESC"
+)
+
+var AllSortDirection = []SortDirection{
+	SortDirectionAsc,
+	SortDirectionDesc,
+}
+
+func (e SortDirection) IsValid() bool {
+	switch e {
+	case SortDirectionAsc, SortDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e SortDirection) String() string {
+	return string(e)
+}
+
+func (e *SortDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SortDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SortDirection", str)
+	}
+	return nil
+}
+
+func (e SortDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SortDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The severity of a task message.
+type TaskMessageType string
+
+const (
+	TaskMessageTypeInfo  TaskMessageType = "INFO"
+	TaskMessageTypeWarn  TaskMessageType = "WARN"
+	TaskMessageTypeError TaskMessageType = "ERROR"
+)
+
+var AllTaskMessageType = []TaskMessageType{
+	TaskMessageTypeInfo,
+	TaskMessageTypeWarn,
+	TaskMessageTypeError,
+}
+
+func (e TaskMessageType) IsValid() bool {
+	switch e {
+	case TaskMessageTypeInfo, TaskMessageTypeWarn, TaskMessageTypeError:
+		return true
+	}
+	return false
+}
+
+func (e TaskMessageType) String() string {
+	return string(e)
+}
+
+func (e *TaskMessageType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaskMessageType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaskMessageType", str)
+	}
+	return nil
+}
+
+func (e TaskMessageType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaskMessageType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaskMessageType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The fields tasks can be sorted by.
+type TaskSortField string
+
+const (
+	TaskSortFieldCreated TaskSortField = "CREATED"
+)
+
+var AllTaskSortField = []TaskSortField{
+	TaskSortFieldCreated,
+}
+
+func (e TaskSortField) IsValid() bool {
+	switch e {
+	case TaskSortFieldCreated:
+		return true
+	}
+	return false
+}
+
+func (e TaskSortField) String() string {
+	return string(e)
+}
+
+func (e *TaskSortField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaskSortField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaskSortField", str)
+	}
+	return nil
+}
+
+func (e TaskSortField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaskSortField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaskSortField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of tasks.
+type TaskType string
+
+const (
+	TaskTypeQuartz     TaskType = "QUARTZ"
+	TaskTypeQpoc       TaskType = "QPOC"
+	TaskTypeQueuedTask TaskType = "QUEUED_TASK"
+)
+
+var AllTaskType = []TaskType{
+	TaskTypeQuartz,
+	TaskTypeQpoc,
+	TaskTypeQueuedTask,
+}
+
+func (e TaskType) IsValid() bool {
+	switch e {
+	case TaskTypeQuartz, TaskTypeQpoc, TaskTypeQueuedTask:
+		return true
+	}
+	return false
+}
+
+func (e TaskType) String() string {
+	return string(e)
+}
+
+func (e *TaskType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaskType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaskType", str)
+	}
+	return nil
+}
+
+func (e TaskType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaskType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaskType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

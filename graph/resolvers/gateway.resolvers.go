@@ -8,7 +8,6 @@ package resolvers
 import (
 	"context"
 
-	"github.com/sailgraph/sailgraph/graph/generated"
 	"github.com/sailgraph/sailgraph/graph/model"
 )
 
@@ -16,8 +15,3 @@ import (
 func (r *queryResolver) Gateway(ctx context.Context) (*model.Gateway, error) {
 	return &model.Gateway{Simulated: r.Simulated, Tenant: r.Tenant, APIVersions: []string{"beta", "v2024"}}, nil
 }
-
-// Query returns generated.QueryResolver implementation.
-func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
-
-type queryResolver struct{ *Resolver }

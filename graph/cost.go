@@ -1,0 +1,207 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/sailgraph/sailgraph/graph/resolvers"
+)
+
+// The cost limit estimates how many upstream calls an operation will make
+// and refuses it before it runs when that is over the budget. The model is
+// in the schema: a field's @cost directive says how many calls it makes and
+// whether it is a connection, whose selection then counts once per item of
+// its `first` argument (list sizes times nested fields).
+//
+// gqlgen's extension.FixedComplexityLimit cannot count this: its walker
+// floors every object field at 1, so `identities(first: 1000) { nodes { id } }`
+// would cost 1000 though it makes 4 upstream calls.
+
+// CodeCostLimit is the extensions.code of an operation refused for its cost.
+const CodeCostLimit = "COST_LIMIT_EXCEEDED"
+
+// upstreamPageSize is the most items one upstream list call returns.
+const upstreamPageSize = 250
+
+// fieldCost is a field's @cost directive.
+type fieldCost struct {
+	calls int
+	paged bool
+	group string
+}
+
+// costModel holds the @cost of every field that has one, by "Type.field".
+type costModel struct {
+	fields map[string]fieldCost
+}
+
+// newCostModel reads the @cost directives of schema.
+func newCostModel(schema *ast.Schema) costModel {
+	m := costModel{fields: map[string]fieldCost{}}
+	for _, def := range schema.Types {
+		for _, f := range def.Fields {
+			d := f.Directives.ForName("cost")
+			if d == nil {
+				continue
+			}
+			fc := fieldCost{calls: 1}
+			for _, a := range d.Arguments {
+				switch a.Name {
+				case "calls":
+					if n, err := strconv.Atoi(a.Value.Raw); err == nil {
+						fc.calls = n
+					}
+				case "paged":
+					fc.paged = a.Value.Raw == "true"
+				case "group":
+					fc.group = a.Value.Raw
+				}
+			}
+			m.fields[def.Name+"."+f.Name] = fc
+		}
+	}
+	return m
+}
+
+// estimate returns the upstream calls op is expected to make.
+func (m costModel) estimate(op *ast.OperationDefinition, vars map[string]any) int {
+	return m.selection(op.SelectionSet, vars)
+}
+
+func (m costModel) selection(set ast.SelectionSet, vars map[string]any) int {
+	total := 0
+	grouped := map[string]bool{}
+	for _, f := range fieldsOf(set) {
+		if strings.HasPrefix(f.Name, "__") {
+			continue
+		}
+		child := m.selection(f.SelectionSet, vars)
+		fc, ok := m.fields[f.ObjectDefinition.Name+"."+f.Name]
+		switch {
+		case !ok:
+			total = satAdd(total, child)
+		case fc.paged:
+			n := firstArg(f, vars)
+			pages := max(1, (n+upstreamPageSize-1)/upstreamPageSize)
+			total = satAdd(total, satAdd(satMul(pages, fc.calls), satMul(n, child)))
+		case fc.group != "":
+			if !grouped[fc.group] {
+				grouped[fc.group] = true
+				total = satAdd(total, fc.calls)
+			}
+			total = satAdd(total, child)
+		default:
+			total = satAdd(total, satAdd(fc.calls, child))
+		}
+	}
+	return total
+}
+
+// firstArg is a connection's page size as its resolver will see it,
+// clamped to the allowed range so that an out-of-range `first` gets its own
+// BAD_USER_INPUT error from the resolver rather than a cost error.
+func firstArg(f *ast.Field, vars map[string]any) int {
+	n := float64(resolvers.DefaultFirst)
+	switch v := f.ArgumentMap(vars)["first"].(type) {
+	case int:
+		n = float64(v)
+	case int64:
+		n = float64(v)
+	case float64: // a variable decoded without UseNumber
+		n = v
+	case json.Number:
+		if x, err := v.Float64(); err == nil {
+			n = x
+		}
+	}
+	return int(min(max(n, 0), resolvers.MaxFirst))
+}
+
+// fieldsOf flattens a selection set's fields, following fragments.
+// Fragments on different types of one interface are all counted: the
+// estimate takes the dearest case.
+func fieldsOf(set ast.SelectionSet) []*ast.Field {
+	var out []*ast.Field
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			out = append(out, s)
+		case *ast.InlineFragment:
+			out = append(out, fieldsOf(s.SelectionSet)...)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				out = append(out, fieldsOf(s.Definition.SelectionSet)...)
+			}
+		}
+	}
+	return out
+}
+
+const costCap = math.MaxInt32
+
+func satAdd(a, b int) int { return min(a+b, costCap) }
+
+func satMul(a, b int) int {
+	if a != 0 && b > costCap/a {
+		return costCap
+	}
+	return min(a*b, costCap)
+}
+
+// costLimit is the gqlgen extension that applies the model.
+type costLimit struct {
+	model costModel
+	max   int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = (*costLimit)(nil)
+
+const costStatsKey = "sailgraph.cost"
+
+// ExtensionName names the extension for gqlgen.
+func (*costLimit) ExtensionName() string { return "CostLimit" }
+
+// Validate reads the model from the schema.
+func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
+	c.model = newCostModel(es.Schema())
+	return nil
+}
+
+// MutateOperationContext estimates the operation and refuses it when it is
+// over the budget.
+func (c *costLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	est := c.model.estimate(opCtx.Operation, opCtx.Variables)
+	opCtx.Stats.SetExtension(costStatsKey, est)
+	if est <= c.max {
+		return nil
+	}
+	return &gqlerror.Error{
+		Message: "the query would make about " + strconv.Itoa(est) + " upstream calls, over the limit of " +
+			strconv.Itoa(c.max) + "; ask for smaller pages or fewer nested connections",
+		Extensions: map[string]any{
+			"code":                   CodeCostLimit,
+			"estimatedUpstreamCalls": est,
+			"maxUpstreamCalls":       c.max,
+		},
+	}
+}
+
+// EstimatedCost returns the upstream calls the cost limit estimated for
+// the operation in ctx, for request logs and metrics.
+func EstimatedCost(ctx context.Context) (int, bool) {
+	if !graphql.HasOperationContext(ctx) {
+		return 0, false
+	}
+	n, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(costStatsKey).(int)
+	return n, ok
+}

@@ -1,0 +1,129 @@
+// Package graph serves sailgraph's GraphQL API: the schema in *.graphqls,
+// the HTTP handler with its protections (cost and depth limits, persisted
+// queries, introspection switch) and the per-request loaders. The
+// resolvers are in graph/resolvers, the loaders in graph/loaders.
+package graph
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/sailgraph/sailgraph/graph/generated"
+	"github.com/sailgraph/sailgraph/graph/loaders"
+	"github.com/sailgraph/sailgraph/graph/resolvers"
+)
+
+// Options configure the GraphQL handler. The zero value is usable.
+type Options struct {
+	// Logger receives what callers are not shown: internal errors, upstream
+	// failures, resolver panics. Default: slog.Default().
+	Logger *slog.Logger
+	// Introspection serves __schema and __type queries (GraphiQL needs
+	// them). Off by default.
+	Introspection bool
+	// MaxCost is the most upstream calls one operation may be estimated to
+	// make; a dearer one is refused before it runs. Default 200.
+	MaxCost int
+	// MaxDepth is the deepest nesting of fields allowed. Default 12.
+	MaxDepth int
+	// MaxComplexity caps gqlgen's own complexity (every selected field
+	// counts 1, plus its children): a guard on the size of a document,
+	// beside MaxCost's estimate of upstream calls. Default 5000.
+	MaxComplexity int
+	// MaxBodyBytes caps a POST body. Default 1 MiB.
+	MaxBodyBytes int64
+	// APQCache stores automatic persisted queries by their SHA-256.
+	// Default: an in-memory LRU of 1000 queries (NewAPQCache).
+	APQCache graphql.Cache[string]
+	// QueryCacheSize is how many parsed and validated documents are kept.
+	// Default 1000.
+	QueryCacheSize int
+	// Stale lists the cache's stale serves of each request in the
+	// response's extensions.stale. Default: CacheStaleNotes.
+	Stale StaleNotes
+	// Loaders tune the per-request loaders.
+	Loaders loaders.Options
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxCost <= 0 {
+		o.MaxCost = 200
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 12
+	}
+	if o.MaxComplexity <= 0 {
+		o.MaxComplexity = 5000
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.APQCache == nil {
+		o.APQCache = NewAPQCache(1000)
+	}
+	if o.QueryCacheSize <= 0 {
+		o.QueryCacheSize = 1000
+	}
+	if o.Stale == nil {
+		o.Stale = CacheStaleNotes{}
+	}
+	return o
+}
+
+// NewAPQCache returns an in-memory LRU cache of size persisted queries, for
+// Options.APQCache. Any graphql.Cache[string] will do in its place (a
+// Redis-backed one shares persisted queries across replicas).
+func NewAPQCache(size int) graphql.Cache[string] {
+	return lru.New[string](size)
+}
+
+// NewHandler returns the GraphQL endpoint over res: GET and POST as the
+// GraphQL-over-HTTP spec says, every request with its own loaders. Mount
+// it at /graphql.
+func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
+	opts = opts.withDefaults()
+	cfg := generated.Config{Resolvers: res}
+	// Field-level authorization (issue 6) sets cfg.Directives here.
+	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv.AddTransport(getTransport{})
+	srv.AddTransport(postTransport{maxBodyBytes: opts.MaxBodyBytes})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
+	srv.SetErrorPresenter(resolvers.ErrorPresenter(opts.Logger))
+	srv.SetRecoverFunc(resolvers.Recover(opts.Logger))
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: opts.APQCache})
+	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	srv.Use(depthLimit{max: opts.MaxDepth})
+	srv.Use(&costLimit{max: opts.MaxCost})
+	srv.Use(staleReport{notes: opts.Stale})
+	return &requestScope{next: srv, fetch: res.LoaderFetch(), loaders: opts.Loaders}
+}
+
+// requestScope gives every request its own loaders, and answers methods
+// other than GET and POST.
+type requestScope struct {
+	next    http.Handler
+	fetch   loaders.Fetch
+	loaders loaders.Options
+}
+
+func (h *requestScope) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		writeProtocolError(w, http.StatusMethodNotAllowed, "GraphQL is served over GET and POST")
+		return
+	}
+	ctx := loaders.With(r.Context(), loaders.New(h.fetch, h.loaders))
+	h.next.ServeHTTP(w, r.WithContext(ctx))
+}

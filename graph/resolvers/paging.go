@@ -1,0 +1,171 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sailgraph/sailgraph/graph/model"
+)
+
+// Connections page with `first` and `after` over the tenant's offset
+// paging. A cursor is the item's offset, opaque to the caller.
+const (
+	// DefaultFirst is a connection's page size when `first` is not given.
+	DefaultFirst = 50
+	// MaxFirst is the largest `first` a connection serves.
+	MaxFirst = 1000
+	// upstreamLimit is the most items one upstream list call returns.
+	upstreamLimit = 250
+)
+
+// window is the part of a list a connection field asks for.
+type window struct {
+	offset int  // index of the first item
+	first  int  // how many items
+	count  bool // whether totalCount is selected
+}
+
+// windowOf reads first and after, and whether the connection's totalCount
+// is selected (only then is the tenant asked to count).
+func windowOf(ctx context.Context, first *int, after *string) (window, error) {
+	w := window{first: DefaultFirst, count: selects(ctx, "totalCount")}
+	if first != nil {
+		if *first < 0 || *first > MaxFirst {
+			return w, model.BadInput("first", "must be from 0 to %d, got %d", MaxFirst, *first)
+		}
+		w.first = *first
+	}
+	if after != nil {
+		n, err := decodeCursor(*after)
+		if err != nil {
+			return w, err
+		}
+		w.offset = n + 1
+	}
+	return w, nil
+}
+
+const cursorPrefix = "offset:"
+
+func encodeCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
+}
+
+func decodeCursor(c string) (int, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		s, ok := strings.CutPrefix(string(b), cursorPrefix)
+		if n, convErr := strconv.Atoi(s); ok && convErr == nil && n >= 0 {
+			return n, nil
+		}
+	}
+	return 0, model.BadInput("after", "%q is not a cursor of this connection", c)
+}
+
+// listPage is one upstream list call: at most limit items from offset,
+// with the total count when count is true.
+type listPage[T any] func(ctx context.Context, offset, limit int, count bool) (items []T, total *int, err error)
+
+// page is a window's items and what the connection says about them.
+type page[T any] struct {
+	items   []T
+	offset  int
+	hasNext bool
+	total   *int
+}
+
+// fetchWindow fetches w through fetch, in upstream pages of at most 250
+// items called concurrently. It asks for one item more than w.first when
+// that costs no extra call, so hasNextPage is exact; otherwise hasNextPage
+// is true when the window came back full (and the total, if known, is not
+// reached), and may then lead to one empty page.
+func fetchWindow[T any](ctx context.Context, w window, fetch listPage[T]) (page[T], error) {
+	p := page[T]{offset: w.offset}
+	if w.first == 0 {
+		if !w.count {
+			return p, nil
+		}
+		// The tenant's smallest page is one item; only its count is used.
+		_, total, err := fetch(ctx, w.offset, 1, true)
+		if err != nil {
+			return p, err
+		}
+		p.total = total
+		p.hasNext = total != nil && *total > w.offset
+		return p, nil
+	}
+	want := w.first
+	if w.first%upstreamLimit != 0 {
+		want++ // the look-ahead item rides in the last call for free
+	}
+	nCalls := (want + upstreamLimit - 1) / upstreamLimit
+	chunks := make([][]T, nCalls)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range nCalls {
+		off := i * upstreamLimit
+		limit := min(upstreamLimit, want-off)
+		g.Go(func() error {
+			items, total, err := fetch(gctx, w.offset+off, limit, w.count && i == 0)
+			if err != nil {
+				return err
+			}
+			chunks[i] = items
+			if i == 0 {
+				p.total = total
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return p, err
+	}
+	var all []T
+	for i, c := range chunks {
+		all = append(all, c...)
+		if len(c) < min(upstreamLimit, want-i*upstreamLimit) {
+			break // the list ended inside this chunk
+		}
+	}
+	switch {
+	case len(all) > w.first:
+		p.hasNext = true
+	case p.total != nil:
+		p.hasNext = w.offset+len(all) < *p.total
+	default:
+		p.hasNext = want == w.first && len(all) == w.first
+	}
+	p.items = all[:min(len(all), w.first)]
+	return p, nil
+}
+
+// pageInfo describes p for its connection.
+func (p page[T]) pageInfo() *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: p.hasNext}
+	if len(p.items) > 0 {
+		c := encodeCursor(p.offset + len(p.items) - 1)
+		info.EndCursor = &c
+	}
+	return info
+}
+
+// edges builds a connection's edges from its nodes with mk.
+func edges[N, E any](p page[N], mk func(cursor string, node N) E) []E {
+	out := make([]E, len(p.items))
+	for i, n := range p.items {
+		out[i] = mk(encodeCursor(p.offset+i), n)
+	}
+	return out
+}
+
+// mapItems maps a page's items with f.
+func mapItems[T, N any](p page[T], f func(T) N) page[N] {
+	out := page[N]{offset: p.offset, hasNext: p.hasNext, total: p.total, items: make([]N, len(p.items))}
+	for i, it := range p.items {
+		out.items[i] = f(it)
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The transports serve GraphQL over HTTP as the GraphQL-over-HTTP spec
+// (https://graphql.github.io/graphql-over-http/draft/) says:
+//
+//   - GET carries queries in the URL; a mutation over GET is 405.
+//   - POST carries application/json; any other body type is 415.
+//   - The answer is application/graphql-response+json when the caller
+//     accepts it, else application/json; 406 when it accepts neither.
+//   - application/graphql-response+json: a request error (the document does
+//     not parse or validate, variables do not coerce, the query is over the
+//     cost or depth limit) is 400 with no data; once execution starts the
+//     answer is 200, field errors and all.
+//   - application/json: 200 for every well-formed request, request errors
+//     included, as the spec asks of legacy clients.
+//   - A body that is not a GraphQL-over-HTTP request (not JSON, no query
+//     string) is 400 whatever the media type; an oversized body is 413.
+//
+// gqlgen's own GET and POST transports answer 422 for request errors in
+// application/json, 406 for a mutation over GET and 400 for an unsupported
+// body type, so sailgraph has its own two.
+
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// postTransport serves POST requests with an application/json body.
+type postTransport struct {
+	maxBodyBytes int64
+}
+
+var _ graphql.Transport = postTransport{}
+
+// Supports claims every POST, so that a wrong body type gets its 415.
+func (postTransport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.Header.Get("Upgrade") == ""
+}
+
+// Do reads one GraphQL request from the body and answers it.
+func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media, ok := negotiate(r.Header.Get("Accept"))
+	if !ok {
+		writeProtocolError(w, http.StatusNotAcceptable, "the response can be "+mediaGraphQLResponse+" or "+mediaJSON)
+		return
+	}
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != mediaJSON {
+		writeProtocolError(w, http.StatusUnsupportedMediaType, "a POST body must be "+mediaJSON)
+		return
+	}
+	var body struct {
+		Query         *string        `json:"query"`
+		OperationName string         `json:"operationName"`
+		Variables     map[string]any `json:"variables"`
+		Extensions    map[string]any `json:"extensions"`
+	}
+	start := graphql.Now()
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, t.maxBodyBytes))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+			writeProtocolError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", t.maxBodyBytes))
+			return
+		}
+		writeProtocolError(w, http.StatusBadRequest, "the body is not a GraphQL request: "+err.Error())
+		return
+	}
+	raw := &graphql.RawParams{
+		OperationName: body.OperationName,
+		Variables:     body.Variables,
+		Extensions:    body.Extensions,
+		Headers:       r.Header,
+		ReadTime:      graphql.TraceTiming{Start: start, End: graphql.Now()},
+	}
+	if body.Query != nil {
+		raw.Query = *body.Query
+	} else if body.Extensions["persistedQuery"] == nil {
+		writeProtocolError(w, http.StatusBadRequest, "the body has no query")
+		return
+	}
+	execute(r.Context(), w, exec, raw, media, true)
+}
+
+// getTransport serves GET requests with the request in the URL.
+type getTransport struct{}
+
+var _ graphql.Transport = getTransport{}
+
+// Supports claims every GET.
+func (getTransport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
+}
+
+// Do reads one GraphQL request from the URL's query and answers it.
+func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media, ok := negotiate(r.Header.Get("Accept"))
+	if !ok {
+		writeProtocolError(w, http.StatusNotAcceptable, "the response can be "+mediaGraphQLResponse+" or "+mediaJSON)
+		return
+	}
+	start := graphql.Now()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeProtocolError(w, http.StatusBadRequest, "the URL query does not parse: "+err.Error())
+		return
+	}
+	raw := &graphql.RawParams{
+		Query:         q.Get("query"),
+		OperationName: q.Get("operationName"),
+		Headers:       r.Header,
+	}
+	for name, dst := range map[string]*map[string]any{"variables": &raw.Variables, "extensions": &raw.Extensions} {
+		s := q.Get(name)
+		if s == "" {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		if err := dec.Decode(dst); err != nil {
+			writeProtocolError(w, http.StatusBadRequest, name+" is not a JSON object")
+			return
+		}
+	}
+	if raw.Query == "" && raw.Extensions["persistedQuery"] == nil {
+		writeProtocolError(w, http.StatusBadRequest, "the URL has no query parameter")
+		return
+	}
+	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	execute(r.Context(), w, exec, raw, media, false)
+}
+
+// execute runs one request and writes its answer with the right status.
+func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, raw *graphql.RawParams, media string, mutationsAllowed bool) {
+	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if errs != nil {
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		writeRequestError(w, media, resp)
+		return
+	}
+	if !mutationsAllowed && opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{
+			gqlerror.Errorf("a %s must be sent with POST", opCtx.Operation.Operation),
+		})
+		writeJSON(w, media, http.StatusMethodNotAllowed, requestErrorBody(resp))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
+	if resp == nil { // the caller went away
+		return
+	}
+	if resp.Data == nil && len(resp.Errors) > 0 { // refused before execution
+		writeRequestError(w, media, resp)
+		return
+	}
+	writeJSON(w, media, http.StatusOK, resp)
+}
+
+// writeRequestError writes a response that has no data: 400 for
+// application/graphql-response+json, 200 for application/json.
+func writeRequestError(w http.ResponseWriter, media string, resp *graphql.Response) {
+	status := http.StatusOK
+	if media == mediaGraphQLResponse {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, media, status, requestErrorBody(resp))
+}
+
+// requestErrorBody drops the data entry: a request error has none.
+func requestErrorBody(resp *graphql.Response) any {
+	return struct {
+		Errors     gqlerror.List  `json:"errors"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{resp.Errors, resp.Extensions}
+}
+
+// writeProtocolError answers a request that is not a GraphQL request at all.
+func writeProtocolError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, mediaJSON, status, struct {
+		Errors gqlerror.List `json:"errors"`
+	}{gqlerror.List{{Message: msg}}})
+}
+
+func writeJSON(w http.ResponseWriter, media string, status int, body any) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", media)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// negotiate picks the response media type from an Accept header: an
+// explicit application/graphql-response+json wins unless application/json
+// has a higher quality; a wildcard alone means application/json, which
+// legacy clients expect. ok is false when neither is acceptable.
+func negotiate(accept string) (media string, ok bool) {
+	if strings.TrimSpace(accept) == "" {
+		return mediaJSON, true
+	}
+	qGR, qJSON, qAny := -1.0, -1.0, -1.0
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if s, ok := params["q"]; ok {
+			if v, err := strconv.ParseFloat(s, 64); err == nil {
+				q = v
+			}
+		}
+		switch mt {
+		case mediaGraphQLResponse:
+			qGR = max(qGR, q)
+		case mediaJSON:
+			qJSON = max(qJSON, q)
+		case "*/*", "application/*":
+			qAny = max(qAny, q)
+		}
+	}
+	switch {
+	case qGR > 0 && qGR >= qJSON:
+		return mediaGraphQLResponse, true
+	case qJSON > 0:
+		return mediaJSON, true
+	case qAny > 0:
+		return mediaJSON, true
+	}
+	return "", false
+}
