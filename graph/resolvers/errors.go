@@ -5,40 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"runtime/debug"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/sailgraph/sailgraph/apierr"
 	"github.com/sailgraph/sailgraph/graph/model"
-	"github.com/sailgraph/sailgraph/upstream/isc"
 )
 
-// Code is a GraphQL error's extensions.code. The codes are a contract:
-// clients branch on them, so they never change meaning.
-type Code string
+// Code is a GraphQL error's extensions.code; see package apierr for the
+// table and what each code means.
+type Code = apierr.Code
 
 // The codes of field errors.
 const (
-	// CodeBadUserInput: the caller's arguments were invalid (a bad date, a
-	// bad filter, first out of range), or the tenant refused them as such.
-	CodeBadUserInput Code = "BAD_USER_INPUT"
-	// CodeNotFound: the object asked for does not exist.
-	CodeNotFound Code = "NOT_FOUND"
-	// CodeUnauthenticated: the tenant did not accept the credentials the
-	// gateway called it with.
-	CodeUnauthenticated Code = "UNAUTHENTICATED"
-	// CodeForbidden: those credentials may not do this.
-	CodeForbidden Code = "FORBIDDEN"
-	// CodeRateLimited: the tenant's rate budget is spent; the error's
-	// extensions.retryAfterSeconds says when to try again.
-	CodeRateLimited Code = "RATE_LIMITED"
-	// CodeUpstreamUnavailable: the tenant failed or did not answer in time.
-	CodeUpstreamUnavailable Code = "UPSTREAM_UNAVAILABLE"
-	// CodeInternal: the gateway failed; the details are in its log.
-	CodeInternal Code = "INTERNAL"
+	CodeBadUserInput        = apierr.BadUserInput
+	CodeNotFound            = apierr.NotFound
+	CodeUnauthenticated     = apierr.Unauthenticated
+	CodeForbidden           = apierr.Forbidden
+	CodeRateLimited         = apierr.RateLimited
+	CodeUpstreamUnavailable = apierr.UpstreamUnavailable
+	CodeInternal            = apierr.Internal
 )
 
 // errPanic marks a resolver panic that Recover has already logged.
@@ -79,33 +67,11 @@ func classify(err error) (Code, string, map[string]any) {
 	if in, ok := errors.AsType[*model.InputError](err); ok {
 		return CodeBadUserInput, in.Error(), nil
 	}
-	if arg, ok := errors.AsType[*isc.ArgumentError](err); ok { // refused before any call
-		return CodeBadUserInput, arg.Param + ": " + arg.Reason, nil
+	c := apierr.Classify(err)
+	if c.Code == CodeRateLimited {
+		return c.Code, c.Message, map[string]any{"retryAfterSeconds": c.RetryAfterSeconds}
 	}
-	switch {
-	case errors.Is(err, isc.ErrBadRequest):
-		msg := "the tenant refused the request as invalid"
-		if api, ok := errors.AsType[*isc.APIError](err); ok && len(api.Messages) > 0 {
-			msg += ": " + strings.Join(api.Messages, "; ")
-		}
-		return CodeBadUserInput, msg, nil
-	case errors.Is(err, isc.ErrNotFound):
-		return CodeNotFound, "not found", nil
-	case errors.Is(err, isc.ErrUnauthorized):
-		return CodeUnauthenticated, "the tenant did not accept the gateway's credentials", nil
-	case errors.Is(err, isc.ErrForbidden):
-		return CodeForbidden, "the tenant does not allow this to the gateway's credentials", nil
-	case errors.Is(err, isc.ErrRateLimited):
-		secs := 1
-		if d, ok := isc.RetryAfter(err); ok {
-			secs = max(1, int(math.Ceil(d.Seconds())))
-		}
-		return CodeRateLimited, fmt.Sprintf("the tenant's rate limit is reached; retry after %d s", secs),
-			map[string]any{"retryAfterSeconds": secs}
-	case errors.Is(err, isc.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return CodeUpstreamUnavailable, "the tenant is unavailable; try again later", nil
-	}
-	return CodeInternal, "internal error", nil
+	return c.Code, c.Message, nil
 }
 
 // logPresented logs what the caller is not shown. Caller mistakes are

@@ -1,0 +1,98 @@
+// Package apierr is the one table from upstream and gateway failures to
+// the stable error codes callers branch on. The GraphQL error presenter
+// puts a Code in extensions.code; the gateway's plain HTTP endpoints (file
+// downloads) answer with its HTTP status and the same code.
+package apierr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/sailgraph/sailgraph/upstream/isc"
+)
+
+// Code is a stable error code. The codes are a contract: clients branch on
+// them, so they never change meaning.
+type Code string
+
+// The codes.
+const (
+	// BadUserInput: the caller's arguments were invalid (a bad date, a bad
+	// filter, first out of range), or the tenant refused them as such.
+	BadUserInput Code = "BAD_USER_INPUT"
+	// NotFound: the object asked for does not exist.
+	NotFound Code = "NOT_FOUND"
+	// Unauthenticated: the tenant did not accept the credentials the
+	// gateway called it with.
+	Unauthenticated Code = "UNAUTHENTICATED"
+	// Forbidden: those credentials may not do this.
+	Forbidden Code = "FORBIDDEN"
+	// RateLimited: the tenant's rate budget is spent; retryAfterSeconds
+	// says when to try again.
+	RateLimited Code = "RATE_LIMITED"
+	// UpstreamUnavailable: the tenant failed or did not answer in time.
+	UpstreamUnavailable Code = "UPSTREAM_UNAVAILABLE"
+	// Internal: the gateway failed; the details are in its log.
+	Internal Code = "INTERNAL"
+)
+
+// Classified is what a caller may be told about an error.
+type Classified struct {
+	Code    Code
+	Message string
+	// RetryAfterSeconds is set for RateLimited (at least 1).
+	RetryAfterSeconds int
+}
+
+// Classify maps an error from the upstream layer to its code and a message
+// fit for the caller; upstream details stay out of it except the tenant's
+// own words on a refused request.
+func Classify(err error) Classified {
+	if arg, ok := errors.AsType[*isc.ArgumentError](err); ok { // refused before any call
+		return Classified{Code: BadUserInput, Message: arg.Param + ": " + arg.Reason}
+	}
+	switch {
+	case errors.Is(err, isc.ErrBadRequest):
+		msg := "the tenant refused the request as invalid"
+		if api, ok := errors.AsType[*isc.APIError](err); ok && len(api.Messages) > 0 {
+			msg += ": " + strings.Join(api.Messages, "; ")
+		}
+		return Classified{Code: BadUserInput, Message: msg}
+	case errors.Is(err, isc.ErrNotFound):
+		return Classified{Code: NotFound, Message: "not found"}
+	case errors.Is(err, isc.ErrUnauthorized):
+		return Classified{Code: Unauthenticated, Message: "the tenant did not accept the gateway's credentials"}
+	case errors.Is(err, isc.ErrForbidden):
+		return Classified{Code: Forbidden, Message: "the tenant does not allow this to the gateway's credentials"}
+	case errors.Is(err, isc.ErrRateLimited):
+		secs := 1
+		if d, ok := isc.RetryAfter(err); ok {
+			secs = max(1, int(math.Ceil(d.Seconds())))
+		}
+		return Classified{Code: RateLimited, Message: fmt.Sprintf("the tenant's rate limit is reached; retry after %d s", secs), RetryAfterSeconds: secs}
+	case errors.Is(err, isc.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return Classified{Code: UpstreamUnavailable, Message: "the tenant is unavailable; try again later"}
+	}
+	return Classified{Code: Internal, Message: "internal error"}
+}
+
+// HTTPStatus is the status a plain HTTP endpoint answers a code with.
+func HTTPStatus(c Code) int {
+	switch c {
+	case BadUserInput:
+		return http.StatusBadRequest
+	case NotFound:
+		return http.StatusNotFound
+	case Unauthenticated, UpstreamUnavailable:
+		return http.StatusBadGateway
+	case Forbidden:
+		return http.StatusForbidden
+	case RateLimited:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
