@@ -21,16 +21,16 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/sailgraph/sailgraph/config"
-	"github.com/sailgraph/sailgraph/graph/generated"
+	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/httpapi"
 	"github.com/sailgraph/sailgraph/simtenant"
+	"github.com/sailgraph/sailgraph/upstream/principal"
 )
 
 func main() {
@@ -71,22 +71,45 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // serveGateway wires the gateway and serves it on ln until ctx is done.
 func serveGateway(ctx context.Context, cfg config.Config, ln net.Listener, log *slog.Logger) error {
-	tenant := cfg.TenantURL
+	creds := credentials{tenantURL: cfg.TenantURL, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret}
 	if cfg.Simulated() {
 		sim, stopSim, err := startSimulatedTenant(cfg, log)
 		if err != nil {
 			return err
 		}
 		defer stopSim()
-		tenant = sim
+		creds = credentials{tenantURL: sim, clientID: simtenant.DefaultClientID, clientSecret: simtenant.DefaultClientSecret}
 	}
-	_ = tenant // the upstream chain is wired here as it lands (issue 3)
+	var rdb redis.UniversalClient
+	if cfg.RedisURL != "" {
+		var err error
+		if rdb, err = newRedis(cfg.RedisURL); err != nil {
+			return fmt.Errorf("SAILGRAPH_REDIS_URL: %w", err)
+		}
+		defer rdb.Close()
+	}
+	up, err := newUpstreams(cfg, creds, rdb, log)
+	if err != nil {
+		return err
+	}
 
 	e := newEcho(log)
-	res := &resolvers.Resolver{Tenant: tenantName(cfg), Simulated: cfg.Simulated()}
-	gql := newGraphQLHandler(res)
-	e.GET("/graphql", echo.WrapHandler(gql))
-	e.POST("/graphql", echo.WrapHandler(gql))
+	e.Use(withPrincipal(up.principal))
+	res := &resolvers.Resolver{
+		Tenant: tenantName(cfg), Simulated: cfg.Simulated(),
+		History: up.history, TaskStatus: up.tasks, Reports: up.reports, RoleMining: up.rolemin,
+	}
+	gql := graph.NewHandler(res, graph.Options{
+		Logger:        log,
+		Introspection: cfg.Introspection,
+		MaxCost:       cfg.MaxCost,
+		MaxDepth:      cfg.MaxDepth,
+	})
+	gqlRoute := echo.WrapHandler(gql)
+	bounded := withTimeout(cfg.UpstreamTimeout)
+	e.GET("/graphql", gqlRoute, bounded)
+	e.POST("/graphql", gqlRoute, bounded)
+	(&httpapi.Downloads{Reports: up.reports, Exports: up.rolemin, Log: log}).Register(e)
 	e.GET("/", echo.WrapHandler(playground.Handler("sailgraph", "/graphql")))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
@@ -102,7 +125,36 @@ func serveGateway(ctx context.Context, cfg config.Config, ln net.Listener, log *
 		"tenant", tenantName(cfg),
 		"rate_limit", cfg.RateLimit.String(),
 		"redis", cfg.RedisURL != "")
-	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
+	serveErr := serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
+	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(serveErr, up.close(cctx))
+}
+
+// withPrincipal runs every request as the gateway's own client: the cache,
+// in-flight de-duplication and the budget are partitioned by it.
+func withPrincipal(p principal.Principal) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			c.SetRequest(r.WithContext(principal.With(r.Context(), p)))
+			return next(c)
+		}
+	}
+}
+
+// withTimeout bounds a request's upstream work; a GraphQL operation that
+// runs out of time answers with UPSTREAM_UNAVAILABLE on the fields that
+// were still waiting and the data it has.
+func withTimeout(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
+	}
 }
 
 // serveUntilDone serves until ctx is done, then stops accepting and lets
@@ -125,15 +177,6 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, time
 		return err
 	}
 	return nil
-}
-
-func newGraphQLHandler(res *resolvers.Resolver) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(1000))
-	return srv
 }
 
 func newEcho(log *slog.Logger) *echo.Echo {

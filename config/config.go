@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sailgraph/sailgraph/cache"
 )
 
 // Config is everything the gateway is configured with.
@@ -44,6 +46,23 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is debug, info, warn or error (SAILGRAPH_LOG_LEVEL, default info).
 	LogLevel string
+
+	// CachePolicy gives each data class its cache lifetimes
+	// (SAILGRAPH_CACHE_POLICY, e.g. "slow=2m/5m/1h,volatile=0"; see
+	// cache/POLICY.md). Unset classes keep their defaults.
+	CachePolicy cache.Policy
+	// CacheMemoryBytes caps the in-memory cache used without Redis
+	// (SAILGRAPH_CACHE_MEMORY_MB, default 64).
+	CacheMemoryBytes int64
+
+	// Introspection serves __schema queries, which GraphiQL needs
+	// (SAILGRAPH_INTROSPECTION, default true).
+	Introspection bool
+	// MaxCost is the most upstream calls one GraphQL operation may be
+	// estimated to make (SAILGRAPH_MAX_COST, default 200); MaxDepth the
+	// deepest nesting (SAILGRAPH_MAX_DEPTH, default 12).
+	MaxCost  int
+	MaxDepth int
 
 	// SimIdentities and SimSeed size the embedded simulated tenant
 	// (SAILGRAPH_SIM_IDENTITIES default 2000, SAILGRAPH_SIM_SEED default 1).
@@ -117,6 +136,37 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:        strings.ToLower(str("SAILGRAPH_LOG_LEVEL", "info")),
 		SimIdentities:   2000,
 		SimSeed:         1,
+		CachePolicy:     cache.DefaultPolicy(),
+	}
+	posInt := func(name string, def, max int) int {
+		v := str(name, "")
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			errs = append(errs, fmt.Errorf("%s=%q: want an integer from 1 to %d", name, v, max))
+			return def
+		}
+		return n
+	}
+	c.CacheMemoryBytes = int64(posInt("SAILGRAPH_CACHE_MEMORY_MB", 64, 1<<20)) << 20
+	c.MaxCost = posInt("SAILGRAPH_MAX_COST", 200, 1_000_000)
+	c.MaxDepth = posInt("SAILGRAPH_MAX_DEPTH", 12, 100)
+	if v := str("SAILGRAPH_CACHE_POLICY", ""); v != "" {
+		p, err := cache.ParsePolicy(v, cache.DefaultPolicy())
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_CACHE_POLICY: %w", err))
+		} else {
+			c.CachePolicy = p
+		}
+	}
+	switch v := strings.ToLower(str("SAILGRAPH_INTROSPECTION", "true")); v {
+	case "true", "1", "yes":
+		c.Introspection = true
+	case "false", "0", "no":
+	default:
+		errs = append(errs, fmt.Errorf("SAILGRAPH_INTROSPECTION=%q: want true or false", v))
 	}
 	if r, err := ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
 		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))

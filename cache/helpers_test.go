@@ -1,0 +1,160 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sailgraph/sailgraph/internal/redistest"
+)
+
+// fakeClock is a settable clock for entry lifetimes.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// origin is a test origin whose answer can be changed between calls.
+type origin struct {
+	calls atomic.Int64
+
+	mu      sync.Mutex
+	value   string
+	class   Class
+	failure Failure
+	err     error
+	gate    chan struct{} // when set, loads wait for it to close
+}
+
+func newOrigin(value string, class Class) *origin { return &origin{value: value, class: class} }
+
+func (o *origin) set(value string, class Class, failure Failure, err error) {
+	o.mu.Lock()
+	o.value, o.class, o.failure, o.err = value, class, failure, err
+	o.mu.Unlock()
+}
+
+func (o *origin) hold() chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.gate = make(chan struct{})
+	return o.gate
+}
+
+func (o *origin) load(ctx context.Context) (Fetched, error) {
+	o.calls.Add(1)
+	o.mu.Lock()
+	gate := o.gate
+	f := Fetched{Value: []byte(o.value), Class: o.class, Failure: o.failure}
+	err := o.err
+	o.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return Fetched{}, ctx.Err()
+		}
+	}
+	return f, err
+}
+
+// storeKind builds one kind of Store for the shared test tables.
+type storeKind struct {
+	name  string
+	redis bool
+	// make returns a fresh, empty store on the clock.
+	make func(t *testing.T, clk *fakeClock) Store
+}
+
+// storeKinds are the stores every table runs against: the in-memory one,
+// and Redis on a real redis-server started for each test that uses it.
+func storeKinds() []storeKind {
+	return []storeKind{
+		{name: "memory", make: func(t *testing.T, clk *fakeClock) Store {
+			return NewMemory(MemoryOptions{Now: clk.Now})
+		}},
+		{name: "redis", redis: true, make: func(t *testing.T, clk *fakeClock) Store {
+			srv := redistest.Start(t)
+			return NewRedis(testClient(t, srv.Addr()), RedisOptions{Timeout: 5 * time.Second})
+		}},
+	}
+}
+
+// testClient is a Redis client as production should configure one: the
+// context bounds each call, timeouts are short, no hidden retries.
+func testClient(t testing.TB, addr string) *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr:                  addr,
+		ContextTimeoutEnabled: true,
+		DialTimeout:           time.Second,
+		MaxRetries:            -1,
+	})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func newTestCache(t testing.TB, s Store, clk *fakeClock, opts Options) *Cache {
+	t.Helper()
+	opts.Now = clk.Now
+	c, err := New(s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return c
+}
+
+// eventually polls cond until it holds or 20 s pass (a loaded machine is
+// slow, never that slow).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}
+
+func mustGet(t *testing.T, c *Cache, ctx context.Context, req Request, o *origin) Result {
+	t.Helper()
+	r, err := c.Get(ctx, req, o.load)
+	if err != nil {
+		t.Fatalf("get %s: %v", req.Key, err)
+	}
+	return r
+}
+
+var errConnRefused = errors.New("dial tcp: connection refused")

@@ -1,0 +1,181 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sailgraph/sailgraph/internal/redistest"
+)
+
+// TestRedisKeysShareOneSlot checks on a real Cluster that a Key's bucket
+// (as redis_rate names it) and its cooldown hash to the same slot, also
+// when the client id holds braces, and that different Keys may not.
+func TestRedisKeysShareOneSlot(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	c := cl.Client(t)
+	ctx := ctxFor(t, 10*time.Second)
+	k := keys{prefix: "sailgraph"}
+	slots := map[int64]bool{}
+	for _, key := range []Key{{"client", "beta"}, {"client", "v2024"}, {"a{b}c", "beta"}, {"}{", "v2024"}, {"tenant|tok:abc", "beta"}} {
+		bucket, err := c.ClusterKeySlot(ctx, "rate:"+k.bucket(key)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cool, err := c.ClusterKeySlot(ctx, k.cooldown(key)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bucket != cool {
+			t.Errorf("%v: bucket in slot %d, cooldown in slot %d", key, bucket, cool)
+		}
+		slots[bucket] = true
+	}
+	if len(slots) < 2 {
+		t.Errorf("every key in one slot %v: the hash tag does not include the key", slots)
+	}
+	if a, b := k.bucket(Key{"a|b", "c"}), k.bucket(Key{"a", "b|c"}); a == b {
+		t.Errorf("two keys share the name %q", a)
+	}
+}
+
+// TestRedisKilledMidRun stops Redis under three replicas busy with one
+// budget, then starts it again: no Wait fails, grants keep coming from
+// the replicas' shares while Redis is away, the budget holds in every
+// window throughout (both switches included), and each replica says so
+// once in its log and to OnFallback, each way.
+func TestRedisKilledMidRun(t *testing.T) {
+	srv := redistest.Start(t)
+	r := Rate{N: 60, Per: 2 * time.Second}
+	var (
+		logs   [3]syncBuffer
+		mu     sync.Mutex
+		events [3][]bool
+	)
+	ls := make([]*Redis, 3)
+	prefix := uniquePrefix()
+	for i := range ls {
+		i := i
+		opts := RedisOptions{
+			Prefix:    prefix,
+			Heartbeat: 100 * time.Millisecond,
+			Logger:    slog.New(slog.NewTextHandler(&logs[i], nil)),
+			OnFallback: func(active bool) {
+				mu.Lock()
+				events[i] = append(events[i], active)
+				mu.Unlock()
+			},
+		}
+		ls[i] = redisGroup(t, []string{srv.Addr()}, r, 1, opts)[0]
+	}
+	eventually(t, "every replica counts three", func() bool {
+		return ls[0].Replicas() == 3 && ls[1].Replicas() == 3 && ls[2].Replicas() == 3
+	})
+
+	grants := newGrantLog()
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range 12 {
+		l := ls[i%3]
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				err := l.Wait(wctx, Key{"client", "beta"})
+				cancel()
+				if err != nil {
+					t.Errorf("Wait: %v", err)
+					return
+				}
+				grants.add()
+			}
+		})
+	}
+	pause := func(d time.Duration) {
+		select {
+		case <-time.After(d):
+		case <-t.Context().Done():
+		}
+	}
+	pause(time.Second)
+	killed := time.Since(grants.start)
+	srv.Stop()
+	eventually(t, "every replica falls back", func() bool {
+		return ls[0].Fallback() && ls[1].Fallback() && ls[2].Fallback()
+	})
+	pause(2500 * time.Millisecond)
+	restarted := time.Since(grants.start)
+	srv.Restart()
+	eventually(t, "every replica is back on Redis", func() bool {
+		return !ls[0].Fallback() && !ls[1].Fallback() && !ls[2].Fallback()
+	})
+	pause(3 * time.Second) // probation (one window and two heartbeats) and beyond
+	stop()
+	wg.Wait()
+
+	ts := grants.times()
+	if got := maxInWindow(ts, r.Per); got > r.N {
+		t.Errorf("%d grants in one %s window; budget %d", got, r.Per, r.N)
+	}
+	if n := grants.countBetween(killed+500*time.Millisecond, restarted); n == 0 {
+		t.Errorf("no grants while Redis was down")
+	}
+	t.Logf("%d grants; killed at %s, restarted at %s; at most %d in a window", len(ts), killed, restarted, maxInWindow(ts, r.Per))
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range ls {
+		if !slices.Equal(events[i], []bool{true, false}) {
+			t.Errorf("replica %d: OnFallback calls %v, want [true false]", i, events[i])
+		}
+		if n := logs[i].count("Redis is not answering"); n != 1 {
+			t.Errorf("replica %d logged the fallback %d times, want once", i, n)
+		}
+		if n := logs[i].count("Redis answers again"); n != 1 {
+			t.Errorf("replica %d logged the return %d times, want once", i, n)
+		}
+	}
+}
+
+// TestRedisUnreachableFromStart: with no Redis at all, requests still
+// flow, from the in-memory share.
+func TestRedisUnreachableFromStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close() // nothing listens there now
+	l := redisGroup(t, []string{addr}, Rate{N: 100, Per: time.Second}, 1, RedisOptions{Logger: quietLogger()})[0]
+	for i := range 3 {
+		if err := l.Wait(ctxFor(t, 5*time.Second), Key{"client", "beta"}); err != nil {
+			t.Fatalf("Wait %d without Redis: %v", i, err)
+		}
+	}
+	if !l.Fallback() {
+		t.Error("Fallback() = false without Redis")
+	}
+	if err := l.Cooldown(ctxFor(t, time.Second), Key{"client", "beta"}, time.Second); err != nil {
+		t.Fatalf("Cooldown without Redis: %v", err)
+	}
+	var de *DelayError
+	if err := l.Wait(ctxFor(t, 200*time.Millisecond), Key{"client", "beta"}); !errors.As(err, &de) || !de.Cooldown {
+		t.Errorf("Wait during a cooldown kept without Redis = %v, want a cooldown *DelayError", err)
+	}
+}
+
+// TestRedisCountsReplicas: heartbeats count the live replicas, and a
+// closed replica leaves the count at once.
+func TestRedisCountsReplicas(t *testing.T) {
+	srv := redistest.Start(t)
+	ls := redisGroup(t, []string{srv.Addr()}, Rate{N: 100, Per: time.Second}, 3,
+		RedisOptions{Heartbeat: 50 * time.Millisecond, Logger: quietLogger()})
+	eventually(t, "three replicas counted", func() bool { return ls[0].Replicas() == 3 })
+	if err := ls[2].Close(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "two replicas counted", func() bool { return ls[0].Replicas() == 2 && ls[1].Replicas() == 2 })
+}

@@ -1,0 +1,104 @@
+package httpcache
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/upstream/route"
+)
+
+// uncacheable are GET operations never cached whatever they answer: file
+// downloads, streamed to the caller.
+var uncacheable = map[string]bool{
+	"getReport":                          true, // the report file (CSV or PDF)
+	"downloadRoleMiningPotentialRoleZip": true, // the export zip
+}
+
+// classifier decides an answer's data class from its operation and its
+// content.
+type classifier struct {
+	// settle is how long after a date its snapshot still changes.
+	settle time.Duration
+	now    func() time.Time
+}
+
+// classify returns the class of an answer: 200s by what they hold, 404s
+// briefly, nothing else.
+func (c classifier) classify(rt route.Route, status int, body []byte) cache.Class {
+	switch status {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return cache.NotFound
+	default:
+		return cache.NoStore
+	}
+	switch rt.Operation {
+	case "getIdentitySnapshot", "listIdentitySnapshotAccessItems":
+		if c.settled(rt.Params["date"]) {
+			return cache.Immutable
+		}
+		return cache.Slow
+	case "getTaskStatus":
+		var task taskState
+		if json.Unmarshal(body, &task) == nil && task.finished() {
+			return cache.Immutable
+		}
+		return cache.Volatile
+	case "getTaskStatusList":
+		// A list of finished tasks still grows as tasks finish: Slow at best.
+		var tasks []taskState
+		if json.Unmarshal(body, &tasks) != nil || len(tasks) == 0 {
+			return cache.Volatile
+		}
+		for _, task := range tasks {
+			if !task.finished() {
+				return cache.Volatile
+			}
+		}
+		return cache.Slow
+	case "getPendingTasks":
+		return cache.Volatile
+	case "getReportResult":
+		var r struct {
+			Status string `json:"status"`
+		}
+		if json.Unmarshal(body, &r) == nil && finishedReport[r.Status] {
+			return cache.Immutable
+		}
+		return cache.Volatile
+	case "exportRoleMiningPotentialRoleStatus":
+		var e struct {
+			Status string `json:"status"`
+		}
+		if json.Unmarshal(body, &e) == nil && (e.Status == "SUCCESS" || e.Status == "ERROR") {
+			return cache.Immutable
+		}
+		return cache.Volatile
+	}
+	// The rest is identity history as of now: the identity, its access
+	// items, events, snapshot lists and summaries, comparisons.
+	return cache.Slow
+}
+
+// finishedReport are the ReportResults statuses of a report that has run.
+var finishedReport = map[string]bool{"SUCCESS": true, "FAILURE": true, "WARNING": true, "TERMINATED": true}
+
+// taskState is the part of a TaskStatus that says whether it is done.
+type taskState struct {
+	CompletionStatus *string `json:"completionStatus"`
+}
+
+func (t taskState) finished() bool { return t.CompletionStatus != nil && *t.CompletionStatus != "" }
+
+// settled reports whether a snapshot date is far enough in the past that
+// its snapshot no longer changes. A date that does not parse is not.
+func (c classifier) settled(date string) bool {
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if d, err := time.Parse(layout, date); err == nil {
+			return d.Before(c.now().Add(-c.settle))
+		}
+	}
+	return false
+}

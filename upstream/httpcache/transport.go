@@ -1,0 +1,188 @@
+// Package httpcache is the read-through cache as an http.RoundTripper: the
+// outermost layer of the upstream transport chain, so that the typed
+// clients and the REST pass-through share one cache.
+//
+// It caches the exchanges of the GET operations route.Match recognises
+// (status 200 or 404, the headers that matter, the body), keyed by tenant,
+// principal (principal.Key, never a token), API version, operation and the
+// canonical request. Each answer's lifetime follows its data: the layer
+// classifies it by operation and content (see classify.go and
+// cache/POLICY.md). Downloads, HEAD, requests without a principal and
+// answers other than 200 and 404 pass through untouched. Mutations that
+// pass through drop what they change (see mutations.go).
+package httpcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/upstream/isc"
+	"github.com/sailgraph/sailgraph/upstream/principal"
+	"github.com/sailgraph/sailgraph/upstream/route"
+)
+
+// Response headers the layer adds to what it serves.
+const (
+	// HeaderCache says where the answer came from: hit, miss, stale or
+	// bypass (see cache.Status).
+	HeaderCache = "X-Sailgraph-Cache"
+	// HeaderAge is the answer's age in seconds (RFC 9111), on hits and
+	// stale serves.
+	HeaderAge = "Age"
+)
+
+// Options configure a Transport. The zero value is usable.
+type Options struct {
+	// SnapshotSettle is how long after its date a snapshot may still
+	// change; older snapshots are immutable (default 24h).
+	SnapshotSettle time.Duration
+	// MaxBody caps the body of a cacheable answer read from upstream
+	// (default 32 MiB); a larger one fails the request.
+	MaxBody int64
+	// Now is the clock snapshot dates are judged by (default time.Now).
+	Now func() time.Time
+	// Logger gets a line when a mutation could not drop what it changed
+	// (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Transport is the caching http.RoundTripper.
+type Transport struct {
+	cache    *cache.Cache
+	base     http.RoundTripper
+	classify classifier
+	maxBody  int64
+	log      *slog.Logger
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// New returns a Transport caching in c in front of base.
+func New(c *cache.Cache, base http.RoundTripper, opts Options) *Transport {
+	if opts.SnapshotSettle <= 0 {
+		opts.SnapshotSettle = 24 * time.Hour
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 32 << 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Transport{
+		cache:    c,
+		base:     base,
+		classify: classifier{settle: opts.SnapshotSettle, now: opts.Now},
+		maxBody:  opts.MaxBody,
+		log:      opts.Logger,
+	}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rt, ok := route.Match(req.Method, req.URL.Path)
+	if !ok {
+		return t.base.RoundTrip(req)
+	}
+	switch req.Method {
+	case http.MethodGet:
+	case http.MethodPost, http.MethodPatch:
+		return t.mutate(req, rt)
+	default: // HEAD
+		return t.base.RoundTrip(req)
+	}
+	p, hasPrincipal := principal.From(req.Context())
+	key, canonical := canonicalKey(rt, req.URL.RawQuery)
+	if uncacheable[rt.Operation] || !hasPrincipal || !canonical {
+		return t.base.RoundTrip(req)
+	}
+	creq := t.request(p, rt, key)
+	res, err := t.cache.Get(req.Context(), creq, t.loader(req, rt))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := decodeExchange(res.Value, req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Header[HeaderCache] = []string{res.Status.String()}
+	if res.Status == cache.StatusHit || res.Status == cache.StatusStale {
+		resp.Header[HeaderAge] = []string{strconv.FormatInt(int64(res.Age/time.Second), 10)}
+	}
+	return resp, nil
+}
+
+// request is the cache request for a GET of rt by p.
+func (t *Transport) request(p principal.Principal, rt route.Route, key string) cache.Request {
+	return cache.Request{
+		Scope:     p.Key(),
+		Key:       key,
+		Namespace: namespaceOf(p, rt),
+		Operation: rt.Operation,
+		Resource:  resourceOf(rt),
+	}
+}
+
+// loader sends req upstream (with the fill's context) and turns the
+// answer into a storable exchange.
+func (t *Transport) loader(req *http.Request, rt route.Route) cache.Loader {
+	return func(ctx context.Context) (cache.Fetched, error) {
+		resp, err := t.base.RoundTrip(req.WithContext(ctx))
+		if err != nil {
+			return cache.Fetched{Failure: failureOf(err)}, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
+		if err != nil {
+			return cache.Fetched{Failure: cache.FailureUnavailable}, fmt.Errorf("httpcache: reading %s: %w", rt.Operation, err)
+		}
+		if int64(len(body)) > t.maxBody {
+			return cache.Fetched{}, fmt.Errorf("httpcache: %s answered more than %d bytes", rt.Operation, t.maxBody)
+		}
+		return cache.Fetched{
+			Value:   encodeExchange(resp.StatusCode, resp.Header, body),
+			Class:   t.classify.classify(rt, resp.StatusCode, body),
+			Failure: failureOfStatus(resp.StatusCode),
+		}, nil
+	}
+}
+
+// failureOfStatus says which upstream answers a stale entry may replace.
+func failureOfStatus(status int) cache.Failure {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return cache.FailureRateLimited
+	case status >= 500:
+		return cache.FailureUnavailable
+	}
+	return cache.FailureNone
+}
+
+// failureOf classifies a transport error: the budget layers below refuse
+// with isc.ErrRateLimited; anything else means the tenant is unreachable.
+func failureOf(err error) cache.Failure {
+	if errors.Is(err, isc.ErrRateLimited) {
+		return cache.FailureRateLimited
+	}
+	return cache.FailureUnavailable
+}
+
+// resourceOf names what an answer is about, for stale notes: the first
+// identifying path parameter.
+func resourceOf(rt route.Route) string {
+	for _, name := range []string{"id", "taskResultId", "exportId"} {
+		if v, ok := rt.Params[name]; ok {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,80 @@
+package transport
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// tokens caches the gateway's access token. A token is reused until
+// shortly before it expires; one fetch serves every caller that needs a
+// new token at the same time, and each caller waits for it only as long
+// as its own context allows.
+type tokens struct {
+	cfg  *clientcredentials.Config
+	opts TokenOptions
+
+	mu        sync.Mutex
+	tok       *oauth2.Token
+	refreshAt time.Time // zero: no expiry known
+	flight    *tokenFlight
+}
+
+type tokenFlight struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
+}
+
+// get returns a current token. A token equal to stale (one the API has
+// just refused) is not current: the first caller to report it starts a
+// fetch, later ones get the new token.
+func (ts *tokens) get(ctx context.Context, stale *oauth2.Token) (*oauth2.Token, error) {
+	ts.mu.Lock()
+	if ts.tok != nil && ts.tok != stale && (ts.refreshAt.IsZero() || time.Now().Before(ts.refreshAt)) {
+		tok := ts.tok
+		ts.mu.Unlock()
+		return tok, nil
+	}
+	f := ts.flight
+	if f == nil {
+		f = &tokenFlight{done: make(chan struct{})}
+		ts.flight = f
+		go ts.fetch(context.WithoutCancel(ctx), f)
+	}
+	ts.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// fetch asks the token endpoint for a token, detached from the caller
+// that started it (others may be waiting) but bounded by FetchTimeout.
+func (ts *tokens) fetch(ctx context.Context, f *tokenFlight) {
+	ctx, cancel := context.WithTimeout(ctx, ts.opts.FetchTimeout)
+	defer cancel()
+	if ts.opts.Client != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, ts.opts.Client)
+	}
+	fetched := time.Now()
+	tok, err := ts.cfg.Token(ctx)
+	ts.mu.Lock()
+	if err == nil {
+		ts.tok = tok
+		ts.refreshAt = time.Time{}
+		if !tok.Expiry.IsZero() {
+			lifetime := tok.Expiry.Sub(fetched)
+			ts.refreshAt = tok.Expiry.Add(-min(ts.opts.Leeway, lifetime/2))
+		}
+	}
+	ts.flight = nil
+	ts.mu.Unlock()
+	f.tok, f.err = tok, err
+	close(f.done)
+}
