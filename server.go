@@ -29,6 +29,7 @@ import (
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/graph/resolvers"
 	"github.com/sailgraph/sailgraph/httpapi"
+	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
@@ -254,7 +255,7 @@ func runSimulate(ctx context.Context, args []string, logOut io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	r, err := config.ParseRate(*rate)
+	r, err := ratelimit.ParseRate(*rate)
 	if err != nil {
 		return fmt.Errorf("-rate-limit: %w", err)
 	}

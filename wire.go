@@ -71,7 +71,7 @@ func newUpstreams(cfg config.Config, creds credentials, rdb redis.UniversalClien
 	}
 	u.principal = principal.ForClient(tenantHost, creds.clientID)
 
-	rate := ratelimit.Rate{N: cfg.RateLimit.N, Per: cfg.RateLimit.Per}
+	rate := cfg.RateLimit
 	var (
 		lim   ratelimit.Limiter
 		store cache.Store

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/ratelimit"
 )
 
 // Config is everything the gateway is configured with.
@@ -70,35 +71,8 @@ type Config struct {
 	SimSeed       uint64
 }
 
-// Rate is N requests per Per.
-type Rate struct {
-	N   int
-	Per time.Duration
-}
-
-func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Per) }
-
-// ParseRate reads "100/10s" (a count, a slash, a Go duration; "100/s" and
-// "100/m" are read as per one second or minute).
-func ParseRate(s string) (Rate, error) {
-	n, per, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok {
-		return Rate{}, fmt.Errorf("rate %q: want N/duration, e.g. 100/10s", s)
-	}
-	count, err := strconv.Atoi(n)
-	if err != nil || count <= 0 {
-		return Rate{}, fmt.Errorf("rate %q: count must be a positive integer", s)
-	}
-	switch per {
-	case "s", "m", "h":
-		per = "1" + per
-	}
-	d, err := time.ParseDuration(per)
-	if err != nil || d <= 0 {
-		return Rate{}, fmt.Errorf("rate %q: period must be a positive duration such as 10s", s)
-	}
-	return Rate{N: count, Per: d}, nil
-}
+// Rate is the tenant's budget: N requests per window Per.
+type Rate = ratelimit.Rate
 
 // Simulated reports whether the gateway runs on its embedded tenant.
 func (c Config) Simulated() bool { return c.TenantURL == "" }
@@ -168,7 +142,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("SAILGRAPH_INTROSPECTION=%q: want true or false", v))
 	}
-	if r, err := ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
+	if r, err := ratelimit.ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
 		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
 	} else {
 		c.RateLimit = r

@@ -13,7 +13,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || !c.Simulated() || c.RateLimit != (Rate{100, 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
+	if c.Addr != ":8080" || !c.Simulated() || c.RateLimit != (Rate{N: 100, Per: 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -51,20 +51,6 @@ func TestBadValuesAreNamed(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Fatal("error repeats the Redis password")
-	}
-}
-
-func TestParseRate(t *testing.T) {
-	for in, want := range map[string]Rate{"100/10s": {100, 10 * time.Second}, "5/s": {5, time.Second}, "60/m": {60, time.Minute}, " 20/2s ": {20, 2 * time.Second}} {
-		got, err := ParseRate(in)
-		if err != nil || got != want {
-			t.Errorf("%q = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "100", "0/10s", "x/10s", "10/0s", "10/-1s", "10/fortnight"} {
-		if _, err := ParseRate(in); err == nil {
-			t.Errorf("%q accepted", in)
-		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
 
@@ -235,14 +237,28 @@ func TestOAuth2BadCredentials(t *testing.T) {
 	rt := Chain(http.DefaultTransport, OAuth2(credentials(base, "wrong-secret"), TokenOptions{}))
 	_, err := send(ctxFor(t, 10*time.Second), rt, "GET", base+"/beta/task-status/x", "")
 	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
-		t.Fatalf("err = %v, want an *oauth2.RetrieveError", err)
+	if !errors.As(err, &re) || !errors.Is(err, isc.ErrUnauthorized) {
+		t.Fatalf("err = %v, want an *oauth2.RetrieveError wrapping isc.ErrUnauthorized", err)
 	}
 	if strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("error shows the secret: %v", err)
 	}
 	if n := a.hits.count("/beta/task-status/x"); n != 0 {
 		t.Errorf("%d API requests without a token", n)
+	}
+}
+
+// A token endpoint that fails (rather than refusing the credentials) is
+// an outage, not an authentication failure.
+func TestOAuth2TokenEndpointDown(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer down.Close()
+	rt := Chain(http.DefaultTransport, OAuth2(credentials(down.URL, "secret"), TokenOptions{}))
+	_, err := send(ctxFor(t, 10*time.Second), rt, "GET", down.URL+"/beta/task-status/x", "")
+	if !errors.Is(err, isc.ErrUnavailable) || errors.Is(err, isc.ErrUnauthorized) {
+		t.Fatalf("err = %v, want isc.ErrUnavailable", err)
 	}
 }
 

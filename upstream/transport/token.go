@@ -2,11 +2,15 @@ package transport
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/sailgraph/sailgraph/upstream/isc"
 )
 
 // tokens caches the gateway's access token. A token is reused until
@@ -64,6 +68,9 @@ func (ts *tokens) fetch(ctx context.Context, f *tokenFlight) {
 	}
 	fetched := time.Now()
 	tok, err := ts.cfg.Token(ctx)
+	if err != nil {
+		err = tokenError(err)
+	}
 	ts.mu.Lock()
 	if err == nil {
 		ts.tok = tok
@@ -77,4 +84,15 @@ func (ts *tokens) fetch(ctx context.Context, f *tokenFlight) {
 	ts.mu.Unlock()
 	f.tok, f.err = tok, err
 	close(f.done)
+}
+
+// tokenError maps a failed token fetch onto the upstream sentinels: the
+// token endpoint refusing the gateway's credentials (a 4xx) is
+// ErrUnauthorized, so callers see UNAUTHENTICATED rather than an outage;
+// anything else is ErrUnavailable.
+func tokenError(err error) error {
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
+		return fmt.Errorf("%w: the token endpoint refused the client credentials: %w", isc.ErrUnauthorized, err)
+	}
+	return fmt.Errorf("%w: token endpoint: %w", isc.ErrUnavailable, err)
 }

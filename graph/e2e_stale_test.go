@@ -1,0 +1,109 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/graph"
+	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/simtenant"
+	"github.com/sailgraph/sailgraph/upstream/history"
+	"github.com/sailgraph/sailgraph/upstream/httpcache"
+	"github.com/sailgraph/sailgraph/upstream/principal"
+)
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Through the real cache: once the tenant fails, an identity page past its
+// freshness is served from the cache, and the response says which fields
+// are stale and how old they are.
+func TestStaleServeThroughTheRealCache(t *testing.T) {
+	tn := simtenant.New(simtenant.Options{Identities: 30, Seed: 3, RateLimit: -1})
+	up := httptest.NewServer(tn.Handler())
+	t.Cleanup(up.Close)
+	id, secret := tn.ClientID()
+	tokens := (&clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: up.URL + "/oauth/token"}).TokenSource(context.Background())
+
+	clock := &testClock{t: time.Now()}
+	c, err := cache.New(cache.NewMemory(cache.MemoryOptions{Now: clock.now}), cache.Options{Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: httpcache.New(c, &oauth2.Transport{Source: tokens, Base: http.DefaultTransport}, httpcache.Options{Now: clock.now})}
+	res := &resolvers.Resolver{Tenant: "simulated", Simulated: true, History: must(history.New(up.URL, hc))}
+	h := graph.NewHandler(res, graph.Options{Logger: slog.New(slog.DiscardHandler)})
+	p := principal.ForClient("sim", id)
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(principal.With(r.Context(), p)))
+	}))
+	t.Cleanup(gw.Close)
+	e := &env{t: t, tn: tn, gateway: gw, calls: &callCounter{byOp: map[string]int{}}}
+
+	var list struct {
+		Identities struct{ Nodes []struct{ ID string } }
+	}
+	e.mustQuery(`{ identities(first: 1) { nodes { id } } }`, nil, &list)
+	doc := `query($id: ID!) { identity(id: $id) { displayName accessItems(first: 3) { nodes { id } } } }`
+	vars := map[string]any{"id": list.Identities.Nodes[0].ID}
+	fresh := e.query(doc, vars)
+	if len(fresh.Errors) > 0 || fresh.Extensions["stale"] != nil {
+		t.Fatalf("first read: %+v %v", fresh.Errors, fresh.Extensions)
+	}
+
+	clock.advance(20 * time.Minute) // past fresh and revalidate, inside grace
+	tn.SetFailureRate(1)
+	stale := e.query(doc, vars)
+	if len(stale.Errors) > 0 {
+		t.Fatalf("stale read answered with errors: %+v", stale.Errors)
+	}
+	if string(stale.Data) != string(fresh.Data) {
+		t.Fatalf("stale data differs:\n%s\n%s", fresh.Data, stale.Data)
+	}
+	raw, _ := json.Marshal(stale.Extensions["stale"])
+	var notes []struct {
+		Field      string  `json:"field"`
+		Operation  string  `json:"operation"`
+		AgeSeconds float64 `json:"ageSeconds"`
+	}
+	if err := json.Unmarshal(raw, &notes); err != nil || len(notes) < 2 {
+		t.Fatalf("extensions.stale = %s (%v)", raw, err)
+	}
+	seen := map[string]bool{}
+	for _, n := range notes {
+		seen[n.Operation] = true
+		if n.Field == "" || n.AgeSeconds < 20*60 {
+			t.Errorf("note %+v: want a field path and an age of 20 min", n)
+		}
+	}
+	if !seen["getHistoricalIdentity"] || !seen["listIdentityAccessItems"] {
+		t.Fatalf("stale notes %+v miss an operation", notes)
+	}
+	if tn.Stats().Total(500) == 0 {
+		t.Fatal("the tenant was never asked: the answer was fresh, not stale")
+	}
+}
