@@ -3,7 +3,7 @@
 // top of it, the engine that decides what is served from it.
 //
 // The engine (Cache) keeps each answer with three deadlines taken from the
-// lifetime of its data class (see Policy and POLICY.md): fresh until, served
+// lifetime of its data class (see Policy and the README's "Cache lifetimes"): fresh until, served
 // at once while a background refresh runs until, and served instead of an
 // upstream error until. On a miss one replica fills the entry while the
 // others wait for it (a short lease in the Store); answers are partitioned

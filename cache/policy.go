@@ -69,7 +69,7 @@ func (l Lifetime) Keep() time.Duration { return l.Fresh + max(l.Revalidate, l.Gr
 // table is not stored.
 type Policy map[Class]Lifetime
 
-// DefaultPolicy returns the default table; POLICY.md says why these values.
+// DefaultPolicy returns the default table; the README's "Cache lifetimes" says why these values.
 func DefaultPolicy() Policy {
 	return Policy{
 		Immutable: {Fresh: 24 * time.Hour, Revalidate: 24 * time.Hour, Grace: 24 * time.Hour},

@@ -50,7 +50,7 @@ type Config struct {
 
 	// CachePolicy gives each data class its cache lifetimes
 	// (SAILGRAPH_CACHE_POLICY, e.g. "slow=2m/5m/1h,volatile=0"; see
-	// cache/POLICY.md). Unset classes keep their defaults.
+	// the README's "Cache lifetimes"). Unset classes keep their defaults.
 	CachePolicy cache.Policy
 	// CacheMemoryBytes caps the in-memory cache used without Redis
 	// (SAILGRAPH_CACHE_MEMORY_MB, default 64).

@@ -7,7 +7,7 @@
 // principal (principal.Key, never a token), API version, operation and the
 // canonical request. Each answer's lifetime follows its data: the layer
 // classifies it by operation and content (see classify.go and
-// cache/POLICY.md). Downloads, HEAD, requests without a principal and
+// the README's "Cache lifetimes"). Downloads, HEAD, requests without a principal and
 // answers other than 200 and 404 pass through untouched. Mutations that
 // pass through drop what they change (see mutations.go).
 package httpcache
