@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,28 +13,6 @@ import (
 
 	"github.com/sailgraph/sailgraph/internal/redistest"
 )
-
-// fakeClock is a settable clock for entry lifetimes.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // origin is a test origin whose answer can be changed between calls.
 type origin struct {
@@ -158,3 +137,8 @@ func mustGet(t *testing.T, c *Cache, ctx context.Context, req Request, o *origin
 }
 
 var errConnRefused = errors.New("dial tcp: connection refused")
+
+// fakeClock is a settable clock for entry lifetimes.
+type fakeClock = clocktest.Clock
+
+func newFakeClock() *fakeClock { return clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }

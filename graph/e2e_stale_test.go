@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,28 +15,12 @@ import (
 	"github.com/sailgraph/sailgraph/cache"
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/history"
 	"github.com/sailgraph/sailgraph/upstream/httpcache"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // Through the real cache: once the tenant fails, an identity page past its
 // freshness is served from the cache, and the response says which fields
@@ -49,12 +32,12 @@ func TestStaleServeThroughTheRealCache(t *testing.T) {
 	id, secret := tn.ClientID()
 	tokens := (&clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: up.URL + "/oauth/token"}).TokenSource(context.Background())
 
-	clock := &testClock{t: time.Now()}
-	c, err := cache.New(cache.NewMemory(cache.MemoryOptions{Now: clock.now}), cache.Options{Now: clock.now})
+	clock := clocktest.New(time.Now())
+	c, err := cache.New(cache.NewMemory(cache.MemoryOptions{Now: clock.Now}), cache.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{Transport: httpcache.New(c, &oauth2.Transport{Source: tokens, Base: http.DefaultTransport}, httpcache.Options{Now: clock.now})}
+	hc := &http.Client{Transport: httpcache.New(c, &oauth2.Transport{Source: tokens, Base: http.DefaultTransport}, httpcache.Options{Now: clock.Now})}
 	res := &resolvers.Resolver{Tenant: "simulated", Simulated: true, History: must(history.New(up.URL, hc))}
 	h := graph.NewHandler(res, graph.Options{Logger: slog.New(slog.DiscardHandler)})
 	p := principal.ForClient("sim", id)
@@ -75,7 +58,7 @@ func TestStaleServeThroughTheRealCache(t *testing.T) {
 		t.Fatalf("first read: %+v %v", fresh.Errors, fresh.Extensions)
 	}
 
-	clock.advance(20 * time.Minute) // past fresh and revalidate, inside grace
+	clock.Advance(20 * time.Minute) // past fresh and revalidate, inside grace
 	tn.SetFailureRate(1)
 	stale := e.query(doc, vars)
 	if len(stale.Errors) > 0 {

@@ -2,6 +2,7 @@ package httpcache
 
 import (
 	"context"
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,25 +13,6 @@ import (
 	"github.com/sailgraph/sailgraph/cache"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var (
 	alice = principal.ForClient("sim", "client-a")
@@ -156,3 +138,8 @@ func (e *env) try(ctx context.Context, method, path string) (result, error) {
 func as(p principal.Principal) context.Context {
 	return principal.With(context.Background(), p)
 }
+
+// fakeClock is a settable clock for entry lifetimes.
+type fakeClock = clocktest.Clock
+
+func newFakeClock() *fakeClock { return clocktest.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/internal/redistest"
 	"github.com/sailgraph/sailgraph/internal/spectest"
 	"github.com/sailgraph/sailgraph/simtenant"
@@ -69,7 +70,7 @@ func newSimEnv(t *testing.T) *simEnv {
 
 	rc := redis.NewClient(&redis.Options{Addr: redistest.Start(t).Addr(), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rc.Close() })
-	clk := &fakeClock{t: time.Now()}
+	clk := clocktest.New(time.Now())
 	c, err := cache.New(cache.NewRedis(rc, cache.RedisOptions{Timeout: 5 * time.Second}), cache.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
