@@ -18,13 +18,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sailgraph/sailgraph/access"
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/graph/resolvers"
@@ -46,22 +50,41 @@ func main() {
 // run is the whole program, testable: it returns when ctx is done (after a
 // graceful shutdown) or on a start-up error.
 func run(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer) error {
-	if len(args) > 0 && args[0] == "simulate" {
-		return runSimulate(ctx, args[1:], logOut)
-	}
 	if len(args) > 0 {
-		return fmt.Errorf("unknown command %q (commands: simulate)", args[0])
+		switch args[0] {
+		case "simulate":
+			return runSimulate(ctx, args[1:], logOut)
+		case "hash-key":
+			return runHashKey(args[1:], os.Stdin, os.Stdout, logOut)
+		}
+		return fmt.Errorf("unknown command %q (commands: simulate, hash-key)", args[0])
 	}
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return err
 	}
 	log := newLogger(logOut, cfg.LogLevel)
+	var keys *access.Keyring
+	if cfg.APIKeysFile != "" {
+		if keys, err = access.LoadKeys(cfg.APIKeysFile); err != nil {
+			return fmt.Errorf("SAILGRAPH_API_KEYS_FILE: %w", err)
+		}
+	}
+	// The simulated tenant holds no one's data or credentials, so `go run .`
+	// may serve it anonymously on :8080; a real tenant needs keys unless
+	// the gateway listens on loopback or anonymity is asked for.
+	warn, err := access.CheckAnonymous(cfg.Addr, cfg.AllowAnonymous || cfg.Simulated(), keys.Len())
+	if err != nil {
+		return err
+	}
+	if warn != "" {
+		log.Warn(warn)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	return serveGateway(ctx, cfg, ln, log)
+	return serveGateway(ctx, cfg, keys, ln, log)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -71,7 +94,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 // serveGateway wires the gateway and serves it on ln until ctx is done.
-func serveGateway(ctx context.Context, cfg config.Config, ln net.Listener, log *slog.Logger) error {
+func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, ln net.Listener, log *slog.Logger) error {
 	creds := credentials{tenantURL: cfg.TenantURL, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret}
 	if cfg.Simulated() {
 		sim, stopSim, err := startSimulatedTenant(cfg, log)
@@ -94,8 +117,18 @@ func serveGateway(ctx context.Context, cfg config.Config, ln net.Listener, log *
 		return err
 	}
 
+	fair, err := access.NewFairShare(access.FairShareOptions{Rate: cfg.KeyRate, Cost: cfg.KeyCost, Redis: rdb, Logger: log})
+	if err != nil {
+		return err
+	}
 	e := newEcho(log)
 	e.Use(withPrincipal(up.principal))
+	// Who is calling, and their fair share: on everything that reaches the
+	// tenant. A pass-through caller's own token replaces the principal.
+	guard := []echo.MiddlewareFunc{
+		access.Authenticate(access.AuthOptions{Keys: keys, PassThrough: cfg.PassThrough, Tenant: up.principal.Tenant, Logger: log}),
+		fair.Middleware(),
+	}
 	res := &resolvers.Resolver{
 		Tenant: tenantName(cfg), Simulated: cfg.Simulated(),
 		History: up.history, TaskStatus: up.tasks, Reports: up.reports, RoleMining: up.rolemin,
@@ -105,12 +138,14 @@ func serveGateway(ctx context.Context, cfg config.Config, ln net.Listener, log *
 		Introspection: cfg.Introspection,
 		MaxCost:       cfg.MaxCost,
 		MaxDepth:      cfg.MaxDepth,
+		Scope:         access.Directive,
+		Extensions:    []graphql.HandlerExtension{fair.Extension()},
 	})
 	gqlRoute := echo.WrapHandler(gql)
-	bounded := withTimeout(cfg.UpstreamTimeout)
-	e.GET("/graphql", gqlRoute, bounded)
-	e.POST("/graphql", gqlRoute, bounded)
-	(&httpapi.Downloads{Reports: up.reports, Exports: up.rolemin, Log: log}).Register(e)
+	graphqlMW := append(slices.Clone(guard), withTimeout(cfg.UpstreamTimeout))
+	e.GET("/graphql", gqlRoute, graphqlMW...)
+	e.POST("/graphql", gqlRoute, graphqlMW...)
+	(&httpapi.Downloads{Reports: up.reports, Exports: up.rolemin, Log: log}).Register(e, guard...)
 	e.GET("/", echo.WrapHandler(playground.Handler("sailgraph", "/graphql")))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
@@ -277,4 +312,40 @@ func runSimulate(ctx context.Context, args []string, logOut io.Writer) error {
 		"identities", *identities, "seed", *seed, "rate_limit", r.String())
 	srv := &http.Server{Handler: tn.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	return serveUntilDone(ctx, srv, ln, 10*time.Second, log)
+}
+
+// runHashKey is `sailgraph hash-key -name NAME -scopes a,b [-new]`: it
+// prints one line for SAILGRAPH_API_KEYS_FILE holding the key's hash and
+// scopes, never the key. The key is read from stdin, or made with -new
+// and shown once on stderr.
+func runHashKey(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hash-key", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("name", "", "the key's name, shown in logs")
+	scopes := fs.String("scopes", "", "comma-separated scopes, e.g. idn:identity-history:read,sp:report:read")
+	generate := fs.Bool("new", false, "generate a new key instead of reading one from stdin")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key := access.GenerateKey()
+	if !*generate {
+		b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+		if err != nil {
+			return err
+		}
+		key = strings.TrimSpace(string(b))
+	}
+	var list []string
+	if *scopes != "" {
+		list = strings.Split(*scopes, ",")
+	}
+	line, err := access.EntryFor(*name, key, list...)
+	if err != nil {
+		return err
+	}
+	if *generate {
+		fmt.Fprintln(stderr, "new key (shown once; give it to the caller):", key)
+	}
+	_, err = fmt.Fprintln(stdout, string(line))
+	return err
 }

@@ -65,6 +65,22 @@ type Config struct {
 	MaxCost  int
 	MaxDepth int
 
+	// APIKeysFile lists the gateway's API keys, hashed, with their scopes
+	// (SAILGRAPH_API_KEYS_FILE; see package access). Empty: no keys, and
+	// then the gateway serves anonymously only on a loopback address,
+	// unless AllowAnonymous (SAILGRAPH_ALLOW_ANONYMOUS=true).
+	APIKeysFile    string
+	AllowAnonymous bool
+	// PassThrough sends each caller's own ISC token upstream instead of the
+	// gateway's client credentials (SAILGRAPH_AUTH_MODE=passthrough; the
+	// default is gateway).
+	PassThrough bool
+	// KeyRate and KeyCost are each API key's fair share: requests
+	// (SAILGRAPH_KEY_RATE, default 10/1s) and estimated upstream calls
+	// (SAILGRAPH_KEY_COST, default 600/1m).
+	KeyRate Rate
+	KeyCost Rate
+
 	// SimIdentities and SimSeed size the embedded simulated tenant
 	// (SAILGRAPH_SIM_IDENTITIES default 2000, SAILGRAPH_SIM_SEED default 1).
 	SimIdentities int
@@ -112,6 +128,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SimSeed:         1,
 		CachePolicy:     cache.DefaultPolicy(),
 	}
+	boolVar := func(name string, def bool) bool {
+		switch v := strings.ToLower(str(name, "")); v {
+		case "":
+			return def
+		case "true", "1", "yes":
+			return true
+		case "false", "0", "no":
+			return false
+		default:
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+			return def
+		}
+	}
 	posInt := func(name string, def, max int) int {
 		v := str(name, "")
 		if v == "" {
@@ -135,13 +164,27 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			c.CachePolicy = p
 		}
 	}
-	switch v := strings.ToLower(str("SAILGRAPH_INTROSPECTION", "true")); v {
-	case "true", "1", "yes":
-		c.Introspection = true
-	case "false", "0", "no":
+	c.APIKeysFile = str("SAILGRAPH_API_KEYS_FILE", "")
+	c.AllowAnonymous = boolVar("SAILGRAPH_ALLOW_ANONYMOUS", false)
+	switch v := strings.ToLower(str("SAILGRAPH_AUTH_MODE", "gateway")); v {
+	case "gateway":
+	case "passthrough":
+		c.PassThrough = true
 	default:
-		errs = append(errs, fmt.Errorf("SAILGRAPH_INTROSPECTION=%q: want true or false", v))
+		errs = append(errs, fmt.Errorf("SAILGRAPH_AUTH_MODE=%q: want gateway or passthrough", v))
 	}
+	for _, rv := range []struct {
+		name, def string
+		into      *Rate
+	}{{"SAILGRAPH_KEY_RATE", "10/1s", &c.KeyRate}, {"SAILGRAPH_KEY_COST", "600/1m", &c.KeyCost}} {
+		r, err := ratelimit.ParseRate(str(rv.name, rv.def))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", rv.name, err))
+			continue
+		}
+		*rv.into = r
+	}
+	c.Introspection = boolVar("SAILGRAPH_INTROSPECTION", true)
 	if r, err := ratelimit.ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
 		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
 	} else {

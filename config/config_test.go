@@ -13,6 +13,9 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !c.Introspection || c.PassThrough || c.AllowAnonymous || c.KeyRate.N != 10 || c.KeyCost.N != 600 || c.MaxCost != 200 {
+		t.Fatalf("defaults: %+v", c)
+	}
 	if c.Addr != ":8080" || !c.Simulated() || c.RateLimit != (Rate{N: 100, Per: 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
 		t.Fatalf("defaults: %+v", c)
 	}
@@ -40,11 +43,18 @@ func TestBadValuesAreNamed(t *testing.T) {
 		"SAILGRAPH_UPSTREAM_TIMEOUT": "-1s",
 		"SAILGRAPH_LOG_LEVEL":        "loud",
 		"SAILGRAPH_SIM_IDENTITIES":   "0",
+		"SAILGRAPH_AUTH_MODE":        "magic",
+		"SAILGRAPH_KEY_RATE":         "x",
+		"SAILGRAPH_KEY_COST":         "10/0s",
+		"SAILGRAPH_ALLOW_ANONYMOUS":  "maybe",
+		"SAILGRAPH_INTROSPECTION":    "perhaps",
+		"SAILGRAPH_CACHE_POLICY":     "slow=forever",
+		"SAILGRAPH_MAX_COST":         "-5",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
-	for _, name := range []string{"SAILGRAPH_ADDR", "SAILGRAPH_RATE_LIMIT", "SAILGRAPH_TENANT_URL", "SAILGRAPH_REDIS_URL", "SAILGRAPH_UPSTREAM_TIMEOUT", "SAILGRAPH_LOG_LEVEL", "SAILGRAPH_SIM_IDENTITIES"} {
+	for _, name := range []string{"SAILGRAPH_ADDR", "SAILGRAPH_RATE_LIMIT", "SAILGRAPH_TENANT_URL", "SAILGRAPH_REDIS_URL", "SAILGRAPH_UPSTREAM_TIMEOUT", "SAILGRAPH_LOG_LEVEL", "SAILGRAPH_SIM_IDENTITIES", "SAILGRAPH_AUTH_MODE", "SAILGRAPH_KEY_RATE", "SAILGRAPH_KEY_COST", "SAILGRAPH_ALLOW_ANONYMOUS", "SAILGRAPH_INTROSPECTION", "SAILGRAPH_CACHE_POLICY", "SAILGRAPH_MAX_COST"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

@@ -5,6 +5,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -49,6 +50,15 @@ type Options struct {
 	Stale StaleNotes
 	// Loaders tune the per-request loaders.
 	Loaders loaders.Options
+	// Scope implements the schema's @scope directive (field-level
+	// authorization, access.Directive): it returns next's result when the
+	// caller in ctx may see the field, and the field's error otherwise.
+	// Nil allows every field.
+	Scope func(ctx context.Context, obj any, next graphql.Resolver, anyOf []string) (any, error)
+	// Extensions are added after the cost limit, so that they can read
+	// EstimatedCost (access.FairShare.Extension spends it from the
+	// caller's allowance).
+	Extensions []graphql.HandlerExtension
 }
 
 func (o Options) withDefaults() Options {
@@ -76,6 +86,9 @@ func (o Options) withDefaults() Options {
 	if o.Stale == nil {
 		o.Stale = CacheStaleNotes{}
 	}
+	if o.Scope == nil {
+		o.Scope = allowScope
+	}
 	return o
 }
 
@@ -92,7 +105,7 @@ func NewAPQCache(size int) graphql.Cache[string] {
 func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	opts = opts.withDefaults()
 	cfg := generated.Config{Resolvers: res}
-	// Field-level authorization (issue 6) sets cfg.Directives here.
+	cfg.Directives.Scope = opts.Scope
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{maxBodyBytes: opts.MaxBodyBytes})
@@ -107,7 +120,15 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	srv.Use(depthLimit{max: opts.MaxDepth})
 	srv.Use(&costLimit{max: opts.MaxCost})
 	srv.Use(staleReport{notes: opts.Stale})
+	for _, ext := range opts.Extensions {
+		srv.Use(ext)
+	}
 	return &requestScope{next: srv, fetch: res.LoaderFetch(), loaders: opts.Loaders}
+}
+
+// allowScope is the @scope directive without field-level authorization.
+func allowScope(ctx context.Context, _ any, next graphql.Resolver, _ []string) (any, error) {
+	return next(ctx)
 }
 
 // requestScope gives every request its own loaders, and answers methods

@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/sailgraph/sailgraph/access"
 	"github.com/sailgraph/sailgraph/apierr"
 	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/reports"
@@ -47,9 +49,12 @@ type Downloads struct {
 //
 //	GET /download/reports/:taskResultId?format=csv|pdf[&name=...]
 //	GET /download/role-mining/:sessionId/:potentialRoleId/:exportId
-func (d *Downloads) Register(e *echo.Echo) {
-	e.GET("/download/reports/:taskResultId", d.report)
-	e.GET("/download/role-mining/:sessionId/:potentialRoleId/:exportId", d.export)
+//
+// behind mw (authentication, fair share), each also requiring the scope
+// that reads its file upstream.
+func (d *Downloads) Register(e *echo.Echo, mw ...echo.MiddlewareFunc) {
+	e.GET("/download/reports/:taskResultId", d.report, append(slices.Clone(mw), access.RequireScope(access.ReportRead, access.ReportManage))...)
+	e.GET("/download/role-mining/:sessionId/:potentialRoleId/:exportId", d.export, append(slices.Clone(mw), access.RequireScope(access.AccessModelingRead, access.AccessModelingManage))...)
 }
 
 func (d *Downloads) report(c echo.Context) error {

@@ -40,6 +40,20 @@ type QueryResolver interface {
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_scope_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "anyOf",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["anyOf"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -336,7 +350,25 @@ func (ec *executionContext) _Mutation_startReport(ctx context.Context, field gra
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().StartReport(ctx, fc.Args["input"].(model.StartReportInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"sp:report:manage"})
+				if err != nil {
+					var zeroVal *model.ReportTask
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.ReportTask
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportTask) graphql.Marshaler {
 			return ec.marshalNReportTask2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTask(ctx, selections, v)
 		},
@@ -380,7 +412,25 @@ func (ec *executionContext) _Mutation_cancelReport(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CancelReport(ctx, fc.Args["taskResultId"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"sp:report:manage"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -424,7 +474,25 @@ func (ec *executionContext) _Mutation_exportPotentialRole(ctx context.Context, f
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ExportPotentialRole(ctx, fc.Args["sessionId"].(string), fc.Args["potentialRoleId"].(string), fc.Args["minEntitlementPopularity"].(*int), fc.Args["includeCommonAccess"].(*bool))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"iai:access-modeling:manage"})
+				if err != nil {
+					var zeroVal *model.RoleMiningExport
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.RoleMiningExport
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleMiningExport) graphql.Marshaler {
 			return ec.marshalNRoleMiningExport2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐRoleMiningExport(ctx, selections, v)
 		},
@@ -468,7 +536,25 @@ func (ec *executionContext) _Mutation_updateTaskStatus(ctx context.Context, fiel
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().UpdateTaskStatus(ctx, fc.Args["id"].(string), fc.Args["operations"].([]*model.JSONPatchOperationInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:task-management:write"})
+				if err != nil {
+					var zeroVal *model.TaskStatus
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.TaskStatus
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskStatus) graphql.Marshaler {
 			return ec.marshalNTaskStatus2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatus(ctx, selections, v)
 		},
@@ -590,7 +676,25 @@ func (ec *executionContext) _Query_identities(ctx context.Context, field graphql
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Identities(ctx, fc.Args["startsWith"].(*string), fc.Args["active"].(*bool), fc.Args["deleted"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:identity-history:read", "idn:identity-history:manage"})
+				if err != nil {
+					var zeroVal *model.IdentityConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.IdentityConnection
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityConnection) graphql.Marshaler {
 			return ec.marshalNIdentityConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityConnection(ctx, selections, v)
 		},
@@ -634,7 +738,25 @@ func (ec *executionContext) _Query_identity(ctx context.Context, field graphql.C
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Identity(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:identity-history:read", "idn:identity-history:manage"})
+				if err != nil {
+					var zeroVal *model.Identity
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.Identity
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Identity) graphql.Marshaler {
 			return ec.marshalOIdentity2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentity(ctx, selections, v)
 		},
@@ -678,7 +800,25 @@ func (ec *executionContext) _Query_report(ctx context.Context, field graphql.Col
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Report(ctx, fc.Args["taskResultId"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"sp:report:read", "sp:report:manage"})
+				if err != nil {
+					var zeroVal *model.Report
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.Report
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Report) graphql.Marshaler {
 			return ec.marshalOReport2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReport(ctx, selections, v)
 		},
@@ -722,7 +862,25 @@ func (ec *executionContext) _Query_roleMiningExport(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().RoleMiningExport(ctx, fc.Args["sessionId"].(string), fc.Args["potentialRoleId"].(string), fc.Args["exportId"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"iai:access-modeling:read", "iai:access-modeling:manage"})
+				if err != nil {
+					var zeroVal *model.RoleMiningExport
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.RoleMiningExport
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleMiningExport) graphql.Marshaler {
 			return ec.marshalORoleMiningExport2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐRoleMiningExport(ctx, selections, v)
 		},
@@ -766,7 +924,25 @@ func (ec *executionContext) _Query_task(ctx context.Context, field graphql.Colle
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Task(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:task-management:read", "idn:task-management:write"})
+				if err != nil {
+					var zeroVal *model.TaskStatus
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.TaskStatus
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskStatus) graphql.Marshaler {
 			return ec.marshalOTaskStatus2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatus(ctx, selections, v)
 		},
@@ -810,7 +986,25 @@ func (ec *executionContext) _Query_tasks(ctx context.Context, field graphql.Coll
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Tasks(ctx, fc.Args["filter"].(*model.TaskFilter), fc.Args["orderBy"].([]*model.TaskOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:task-management:read", "idn:task-management:write"})
+				if err != nil {
+					var zeroVal *model.TaskStatusConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.TaskStatusConnection
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskStatusConnection) graphql.Marshaler {
 			return ec.marshalNTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx, selections, v)
 		},
@@ -854,7 +1048,25 @@ func (ec *executionContext) _Query_pendingTasks(ctx context.Context, field graph
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().PendingTasks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:task-management:read", "idn:task-management:write"})
+				if err != nil {
+					var zeroVal *model.TaskStatusConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal *model.TaskStatusConnection
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskStatusConnection) graphql.Marshaler {
 			return ec.marshalNTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx, selections, v)
 		},
@@ -897,7 +1109,25 @@ func (ec *executionContext) _Query_pendingTaskCount(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Query().PendingTaskCount(ctx)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:task-management:read", "idn:task-management:write"})
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Scope == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive scope is not implemented")
+				}
+				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},

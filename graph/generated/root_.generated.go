@@ -30,6 +30,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Scope func(ctx context.Context, obj any, next graphql.Resolver, anyOf []string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -311,9 +312,14 @@ refused before it runs when its estimate is over the gateway's budget.
 """
 directive @cost(calls: Int! = 1, paged: Boolean! = false, group: String) on FIELD_DEFINITION
 
-# Field-level authorization (issue 6) adds its directive here, e.g.
-#   directive @scope(anyOf: [String!]!) on FIELD_DEFINITION
-# implemented in graph/handler.go through generated.Config.Directives.
+"""
+Field-level authorization. The field resolves only for a caller whose API
+key has at least one of the scopes in ` + "`" + `anyOf` + "`" + `: the tenant's OAuth2 scopes
+that guard the upstream operations the field reaches (e.g.
+` + "`" + `sp:report:read` + "`" + `). Otherwise the field is a FORBIDDEN error, with
+` + "`" + `extensions.requiredScopes` + "`" + `, and the rest of the data is returned.
+"""
+directive @scope(anyOf: [String!]!) on FIELD_DEFINITION
 
 "Where a page of a connection ends, for asking the next one."
 type PageInfo {
@@ -517,9 +523,9 @@ extend type Query {
   identities.
   """
   identities(startsWith: String, active: Boolean, deleted: Boolean, first: Int, after: String): IdentityConnection!
-    @cost(paged: true)
+    @cost(paged: true) @scope(anyOf: ["idn:identity-history:read", "idn:identity-history:manage"])
   "One identity, as it is now; null (with a NOT_FOUND error) for an unknown id."
-  identity(id: ID!): Identity @cost
+  identity(id: ID!): Identity @cost @scope(anyOf: ["idn:identity-history:read", "idn:identity-history:manage"])
 }
 
 """
@@ -686,7 +692,7 @@ type AccessItemDiffEdge {
 
 extend type Query {
   "A report run and its result; null (with a NOT_FOUND error) for an unknown id."
-  report(taskResultId: ID!): Report @cost
+  report(taskResultId: ID!): Report @cost @scope(anyOf: ["sp:report:read", "sp:report:manage"])
 }
 
 extend type Mutation {
@@ -695,9 +701,9 @@ extend type Mutation {
   (e.g. ` + "`" + `reportType: ACCOUNTS, accounts: {...}` + "`" + `); arguments of another type,
   or missing required ones, are a BAD_USER_INPUT error and nothing starts.
   """
-  startReport(input: StartReportInput!): ReportTask! @cost
+  startReport(input: StartReportInput!): ReportTask! @cost @scope(anyOf: ["sp:report:manage"])
   "Cancels a running report. True when the tenant accepted the cancellation."
-  cancelReport(taskResultId: ID!): Boolean! @cost
+  cancelReport(taskResultId: ID!): Boolean! @cost @scope(anyOf: ["sp:report:manage"])
 }
 
 "The kinds of reports."
@@ -847,7 +853,7 @@ input SearchExportReportArgs {
 
 extend type Query {
   "An export of a potential role; null (with a NOT_FOUND error) for an unknown one."
-  roleMiningExport(sessionId: ID!, potentialRoleId: ID!, exportId: ID!): RoleMiningExport @cost
+  roleMiningExport(sessionId: ID!, potentialRoleId: ID!, exportId: ID!): RoleMiningExport @cost @scope(anyOf: ["iai:access-modeling:read", "iai:access-modeling:manage"])
 }
 
 extend type Mutation {
@@ -863,7 +869,7 @@ extend type Mutation {
     minEntitlementPopularity: Int
     "False leaves out entitlements that are common across the whole organization."
     includeCommonAccess: Boolean
-  ): RoleMiningExport! @cost
+  ): RoleMiningExport! @cost @scope(anyOf: ["iai:access-modeling:manage"])
 }
 
 "The state of a role-mining export."
@@ -893,18 +899,19 @@ type RoleMiningExport {
 
 extend type Query {
   "One task; null (with a NOT_FOUND error) for an unknown id. Lookups in one request are batched."
-  task(id: ID!): TaskStatus @cost
+  task(id: ID!): TaskStatus @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
   """
   Completed tasks matching ` + "`" + `filter` + "`" + ` (running ones are ` + "`" + `pendingTasks` + "`" + `),
   ordered by ` + "`" + `orderBy` + "`" + ` (default: newest first). ` + "`" + `first` + "`" + ` defaults to 50 and
   may be at most 1000.
   """
   tasks(filter: TaskFilter, orderBy: [TaskOrder!], first: Int, after: String): TaskStatusConnection!
-    @cost(paged: true)
+    @cost(paged: true) @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
   "Tasks still running."
   pendingTasks(first: Int, after: String): TaskStatusConnection! @cost(paged: true)
+    @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
   "How many tasks are still running."
-  pendingTaskCount: Int! @cost
+  pendingTaskCount: Int! @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
 }
 
 extend type Mutation {
@@ -912,7 +919,7 @@ extend type Mutation {
   Changes a task with JSON Patch operations, e.g. to clear a stuck task:
   ` + "`" + `[{op: REPLACE, path: "/completionStatus", value: "Error"}]` + "`" + `.
   """
-  updateTaskStatus(id: ID!, operations: [JsonPatchOperationInput!]!): TaskStatus! @cost
+  updateTaskStatus(id: ID!, operations: [JsonPatchOperationInput!]!): TaskStatus! @cost @scope(anyOf: ["idn:task-management:write"])
 }
 
 "A background task and how it went."

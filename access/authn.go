@@ -1,0 +1,126 @@
+package access
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sailgraph/sailgraph/apierr"
+	"github.com/sailgraph/sailgraph/upstream/principal"
+)
+
+// The request headers credentials are read from.
+const (
+	HeaderAPIKey   = "X-API-Key"
+	HeaderISCToken = "X-ISC-Token"
+)
+
+// AuthOptions configure Authenticate.
+type AuthOptions struct {
+	// Keys are the gateway's API keys. Nil or empty: every request is the
+	// anonymous caller, with every scope (see CheckAnonymous).
+	Keys *Keyring
+	// PassThrough runs upstream calls with the caller's own ISC token
+	// (principal.ForBearer) instead of the gateway's client credentials; a
+	// request without one is answered 401.
+	PassThrough bool
+	// Tenant is the Tenant of pass-through principals: the same value the
+	// gateway's own principal.ForClient has.
+	Tenant string
+	// Logger gets one line per refused request (never a credential).
+	// Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Authenticate returns the middleware that puts the Caller (and, in
+// pass-through mode, the caller's principal) in the request's context, or
+// answers 401 with a JSON error body. It removes the credentials it read
+// from the request, so that no later handler can log or forward them.
+// Mount it on every route that reaches the tenant, after the middleware
+// that sets the gateway's own principal.
+func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			cred := takeCredentials(r.Header, opts.PassThrough)
+			caller := anonymous()
+			if opts.Keys.Len() > 0 {
+				var ok bool
+				switch caller, ok = opts.Keys.lookup(cred.apiKey); {
+				case cred.apiKey == "":
+					return refuse(c, opts.Logger, "missing API key",
+						"an API key is required: send it as Authorization: Bearer sgk_... or in "+HeaderAPIKey)
+				case !ok:
+					return refuse(c, opts.Logger, "unknown API key", "the API key is not valid")
+				}
+			}
+			ctx := WithCaller(r.Context(), caller)
+			if opts.PassThrough {
+				if cred.iscToken == "" {
+					return refuse(c, opts.Logger, "missing ISC token",
+						"this gateway passes your own ISC access token to the tenant: send it in "+HeaderISCToken)
+				}
+				ctx = principal.With(ctx, principal.ForBearer(opts.Tenant, cred.iscToken))
+			}
+			c.SetRequest(r.WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
+// credentials are what a request presented.
+type credentials struct {
+	apiKey, iscToken string
+}
+
+// takeCredentials reads the credentials from h and deletes them from it.
+// A bearer token is a gateway key when it has KeyPrefix; otherwise, in
+// pass-through mode, it is the caller's ISC token.
+func takeCredentials(h http.Header, passThrough bool) credentials {
+	cred := credentials{apiKey: strings.TrimSpace(h.Get(HeaderAPIKey)), iscToken: strings.TrimSpace(h.Get(HeaderISCToken))}
+	bearer := bearerToken(h.Get("Authorization"))
+	switch {
+	case bearer == "":
+	case strings.HasPrefix(bearer, KeyPrefix) && cred.apiKey == "":
+		cred.apiKey = bearer
+	case passThrough && !strings.HasPrefix(bearer, KeyPrefix) && cred.iscToken == "":
+		cred.iscToken = bearer
+	}
+	h.Del(HeaderAPIKey)
+	h.Del(HeaderISCToken)
+	h.Del("Authorization")
+	return cred
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" value.
+func bearerToken(v string) string {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+// refuse answers 401. reason goes to the log, msg to the caller.
+func refuse(c echo.Context, log *slog.Logger, reason, msg string) error {
+	r := c.Request()
+	log.LogAttrs(r.Context(), slog.LevelInfo, "request refused",
+		slog.String("reason", reason), slog.String("path", r.URL.Path), slog.String("remote", c.RealIP()))
+	c.Response().Header().Set("WWW-Authenticate", `Bearer realm="sailgraph"`)
+	return c.JSON(http.StatusUnauthorized, errorBody(apierr.Unauthenticated, msg, nil))
+}
+
+// errorBody is the JSON body of a refused request, shaped as a GraphQL
+// error list so that GraphQL clients read it like any other error.
+func errorBody(code apierr.Code, msg string, ext map[string]any) map[string]any {
+	e := map[string]any{"code": code}
+	for k, v := range ext {
+		e[k] = v
+	}
+	return map[string]any{"errors": []map[string]any{{"message": msg, "extensions": e}}}
+}

@@ -1,0 +1,47 @@
+package access
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/sailgraph/sailgraph/ratelimit"
+)
+
+// Caller is who sent a request: an API key's holder, or the anonymous
+// caller when no keys are configured.
+type Caller struct {
+	// Name is the key's name, or "anonymous".
+	Name string
+	// Anonymous is true when no keys are configured.
+	Anonymous bool
+	// Scopes are what the caller may ask for.
+	Scopes Scopes
+	// Rate and Cost override the fair share's defaults for this caller
+	// when non-zero.
+	Rate, Cost ratelimit.Rate
+}
+
+// AnonymousName is the Name of the anonymous caller.
+const AnonymousName = "anonymous"
+
+func anonymous() Caller {
+	return Caller{Name: AnonymousName, Anonymous: true, Scopes: NewScopes(AllScopes()...)}
+}
+
+// LogValue names the caller in log lines (never anything secret).
+func (c Caller) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", c.Name), slog.Bool("anonymous", c.Anonymous))
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying c.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller in ctx and whether there was one.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}

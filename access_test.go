@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sailgraph/sailgraph/access"
+	"github.com/sailgraph/sailgraph/simtenant"
+)
+
+// A real tenant (here a simulated one given by URL, as a real one would
+// be): without API keys the gateway refuses to listen beyond loopback;
+// with keys, a caller needs one, and gets only the fields its scopes allow.
+func TestTenantByURLWithAPIKeys(t *testing.T) {
+	tn := simtenant.New(simtenant.Options{Identities: 20, Clients: map[string]string{"acme-client": "acme-secret"}})
+	up := httptest.NewServer(tn.Handler())
+	t.Cleanup(up.Close)
+	env := map[string]string{
+		"SAILGRAPH_TENANT_URL":    up.URL,
+		"SAILGRAPH_CLIENT_ID":     "acme-client",
+		"SAILGRAPH_CLIENT_SECRET": "acme-secret",
+		"SAILGRAPH_ADDR":          "0.0.0.0:0",
+	}
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard)
+	if !errors.Is(err, access.ErrAnonymousNotLoopback) {
+		t.Fatalf("anonymous gateway on 0.0.0.0 in front of a tenant: %v", err)
+	}
+
+	// A key that may read identity history only, made by the hash-key command.
+	var line, shown bytes.Buffer
+	if err := runHashKey([]string{"-name", "portal", "-scopes", "idn:identity-history:read", "-new"}, nil, &line, &shown); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(shown.String()[strings.LastIndex(shown.String(), " ")+1:])
+	if !strings.HasPrefix(key, "sgk_") || strings.Contains(line.String(), key) {
+		t.Fatalf("hash-key: key %q, line %q", key, line.String())
+	}
+	keysFile := filepath.Join(t.TempDir(), "keys.jsonl")
+	if err := os.WriteFile(keysFile, line.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env["SAILGRAPH_API_KEYS_FILE"] = keysFile
+	env["SAILGRAPH_ADDR"] = freeAddr(t)
+	var logs syncBuffer
+	startRun(t, nil, env, &logs)
+	base := "http://" + env["SAILGRAPH_ADDR"]
+	waitHTTP(t, base+"/healthz")
+
+	query := `{"query":"{ identities(first: 1) { nodes { displayName } } task(id: \"x\") { id } }"}`
+	send := func(key string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(query))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("X-API-Key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := send(""); status != 401 || !strings.Contains(body, "UNAUTHENTICATED") {
+		t.Fatalf("no key: %d %s", status, body)
+	}
+	if status, _ := send("sgk_wrong"); status != 401 {
+		t.Fatalf("wrong key: %d", status)
+	}
+	status, body := send(key)
+	if status != 200 || !strings.Contains(body, `"displayName"`) || !strings.Contains(body, "FORBIDDEN") {
+		t.Fatalf("identity-history key: %d %s", status, body)
+	}
+	if tn.Stats().Requests["getTaskStatus"] != nil || tn.Stats().Requests["getTaskStatusList"] != nil {
+		t.Fatal("a forbidden field reached the tenant")
+	}
+	if strings.Contains(logs.String(), key) || strings.Contains(logs.String(), "acme-secret") {
+		t.Fatal("a secret reached the log")
+	}
+}
