@@ -82,6 +82,28 @@ func TestTenantByURLWithAPIKeys(t *testing.T) {
 	if tn.Stats().Requests["getTaskStatus"] != nil || tn.Stats().Requests["getTaskStatusList"] != nil {
 		t.Fatal("a forbidden field reached the tenant")
 	}
+	// The REST side is authorized like the fields it mirrors.
+	rest := func(path, key string) int {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		if key != "" {
+			req.Header.Set("X-API-Key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := rest("/beta/historical-identities?limit=1", key); got != 200 {
+		t.Fatalf("REST identity list with an identity-history key: %d", got)
+	}
+	if got := rest("/beta/task-status?limit=1", key); got != 403 {
+		t.Fatalf("REST task list with an identity-history key: %d", got)
+	}
+	if got := rest("/beta/historical-identities?limit=1", ""); got != 401 {
+		t.Fatalf("REST without a key: %d", got)
+	}
 	if strings.Contains(logs.String(), key) || strings.Contains(logs.String(), "acme-secret") {
 		t.Fatal("a secret reached the log")
 	}

@@ -146,6 +146,10 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 	e.GET("/graphql", gqlRoute, graphqlMW...)
 	e.POST("/graphql", gqlRoute, graphqlMW...)
 	(&httpapi.Downloads{Reports: up.reports, Exports: up.rolemin, Log: log}).Register(e, guard...)
+	// The SailPoint-compatible REST side: the 23 operations at their own
+	// paths, through the same cache, budget and authorization.
+	restMW := append(slices.Clone(guard), httpapi.RequireOperationScope, httpapi.BoundUnlessDownload(cfg.UpstreamTimeout))
+	(&httpapi.REST{Client: up.http, Tenant: creds.tenantURL, Log: log}).Register(e, restMW...)
 	e.GET("/", echo.WrapHandler(playground.Handler("sailgraph", "/graphql")))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 

@@ -34,6 +34,9 @@ type upstreams struct {
 	rolemin   *rolemining.Client
 	cache     *cache.Cache
 	counter   *transport.Counter
+	// http is the whole chain, cache outermost: the REST side forwards
+	// through it.
+	http *http.Client
 
 	closers []func()
 }
@@ -119,6 +122,7 @@ func newUpstreams(cfg config.Config, creds credentials, rdb redis.UniversalClien
 	}
 	u.cache = c
 	hc := &http.Client{Transport: httpcache.New(c, rt, httpcache.Options{Logger: log})}
+	u.http = hc
 
 	if u.history, err = history.New(creds.tenantURL, hc); err != nil {
 		return nil, err

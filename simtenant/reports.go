@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +47,8 @@ type reportStore struct {
 	seed     uint64
 	duration time.Duration
 	types    []*reportType
+	// fileBytes, when positive, is the size of every CSV file served.
+	fileBytes atomic.Int64
 
 	mu        sync.Mutex
 	rng       *rand.Rand

@@ -111,7 +111,7 @@ func (t *Tenant) getReport(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = v.typ.taskDefName
 	}
-	writeReportFile(w, v.reportRun, format, name)
+	writeReportFile(w, v.reportRun, format, name, t.reports.fileBytes.Load())
 }
 
 // noReportFile is the 404 for a report that exists but has no file.

@@ -1,0 +1,56 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sailgraph/sailgraph/access"
+)
+
+// RequireOperationScope authorizes a REST call like the GraphQL field it
+// mirrors: the caller needs one of the scopes the spec lists for the
+// operation. Paths that are not one of the 23 operations pass on (the REST
+// handler answers them 404).
+func RequireOperationScope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op, ok := Operation(c.Request())
+		if !ok {
+			return next(c)
+		}
+		names, _ := Scopes(op)
+		need := make([]access.Scope, 0, len(names))
+		for _, n := range names {
+			if s, err := access.ParseScope(n); err == nil {
+				need = append(need, s)
+			}
+		}
+		return access.RequireScope(need...)(next)(c)
+	}
+}
+
+// isDownload reports whether r is one of the two operations that stream a
+// file, which may take minutes.
+func isDownload(r *http.Request) bool {
+	op, _ := Operation(r)
+	return op == "getReport" || op == "downloadRoleMiningPotentialRoleZip"
+}
+
+// BoundUnlessDownload bounds a REST call's upstream work by d, except the
+// file downloads, which may stream for minutes (their wait for the
+// tenant's headers is bounded by the base transport instead).
+func BoundUnlessDownload(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if isDownload(c.Request()) {
+				return next(c)
+			}
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
+	}
+}
