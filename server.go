@@ -33,6 +33,7 @@ import (
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/graph/resolvers"
 	"github.com/sailgraph/sailgraph/httpapi"
+	"github.com/sailgraph/sailgraph/ops"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/principal"
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	return serveGateway(ctx, cfg, keys, ln, log)
+	return serveGateway(ctx, cfg, keys, getenv, ln, log)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -94,7 +95,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 // serveGateway wires the gateway and serves it on ln until ctx is done.
-func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, ln net.Listener, log *slog.Logger) error {
+func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, getenv func(string) string, ln net.Listener, log *slog.Logger) error {
 	creds := credentials{tenantURL: cfg.TenantURL, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret}
 	if cfg.Simulated() {
 		sim, stopSim, err := startSimulatedTenant(cfg, log)
@@ -112,7 +113,18 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 		}
 		defer rdb.Close()
 	}
-	up, err := newUpstreams(cfg, creds, rdb, log)
+	metrics := ops.NewMetrics(ops.MetricsOptions{})
+	// Tracing is on only when the standard OTEL_ variables ask for it.
+	tracing, err := ops.SetupTracing(ctx, getenv, ops.TracingOptions{ServiceName: "sailgraph"})
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tracing.Shutdown(sctx)
+	}()
+	up, err := newUpstreams(cfg, creds, rdb, metrics, tracing, log)
 	if err != nil {
 		return err
 	}
@@ -121,7 +133,11 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 	if err != nil {
 		return err
 	}
-	e := newEcho(log)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// A request id first (so even a 401 is logged with one), then the
+	// server span, metrics and the one log line per request.
+	e.Use(ops.RequestID(), tracing.Middleware(), metrics.Middleware(), ops.AccessLog(log))
 	e.Use(withPrincipal(up.principal))
 	// Who is calling, and their fair share: on everything that reaches the
 	// tenant. A pass-through caller's own token replaces the principal.
@@ -139,7 +155,7 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 		MaxCost:       cfg.MaxCost,
 		MaxDepth:      cfg.MaxDepth,
 		Scope:         access.Directive,
-		Extensions:    []graphql.HandlerExtension{fair.Extension()},
+		Extensions:    []graphql.HandlerExtension{fair.Extension(), metrics.GraphQL()},
 	})
 	gqlRoute := echo.WrapHandler(gql)
 	graphqlMW := append(slices.Clone(guard), withTimeout(cfg.UpstreamTimeout))
@@ -151,7 +167,14 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 	restMW := append(slices.Clone(guard), httpapi.RequireOperationScope, httpapi.BoundUnlessDownload(cfg.UpstreamTimeout))
 	(&httpapi.REST{Client: up.http, Tenant: creds.tenantURL, Log: log}).Register(e, restMW...)
 	e.GET("/", echo.WrapHandler(playground.Handler("sailgraph", "/graphql")))
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	// The operator's endpoints are not behind API keys.
+	e.GET("/healthz", echo.WrapHandler(ops.Healthz()))
+	checks := []ops.Check{ops.TokenCheck(up.tokenConfig, ops.TokenCheckOptions{})}
+	if rdb != nil {
+		checks = append(checks, ops.RedisCheck(rdb))
+	}
+	e.GET("/readyz", echo.WrapHandler(ops.Readyz(checks, ops.ReadyOptions{Logger: log})))
+	e.GET("/metrics", echo.WrapHandler(metrics.Handler()))
 
 	srv := &http.Server{
 		Handler:           e,
@@ -217,36 +240,6 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, time
 		return err
 	}
 	return nil
-}
-
-func newEcho(log *slog.Logger) *echo.Echo {
-	e := echo.New()
-	e.HideBanner = true
-	e.HidePort = true
-	e.Use(requestLog(log))
-	return e
-}
-
-// requestLog writes one JSON line per request.
-func requestLog(log *slog.Logger) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			start := time.Now()
-			err := next(c)
-			if err != nil {
-				c.Error(err)
-			}
-			req, res := c.Request(), c.Response()
-			log.LogAttrs(req.Context(), slog.LevelInfo, "request",
-				slog.String("method", req.Method),
-				slog.String("path", req.URL.Path),
-				slog.Int("status", res.Status),
-				slog.Int64("bytes", res.Size),
-				slog.Duration("duration", time.Since(start)),
-			)
-			return nil
-		}
-	}
 }
 
 func tenantName(cfg config.Config) string {

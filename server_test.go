@@ -131,11 +131,39 @@ func TestGatewayOnSimulatedTenant(t *testing.T) {
 		t.Fatalf("GraphiQL page: %d", resp.StatusCode)
 	}
 
+	// The operator's view: a request id comes back, readiness holds, and
+	// the upstream calls of a query show in /metrics.
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"{ identities(first: 1) { nodes { id } } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "test-req-1")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Request-Id") != "test-req-1" {
+		t.Fatalf("request id not returned: %q", resp.Header.Get("X-Request-Id"))
+	}
+	for path, want := range map[string]string{
+		"/readyz":  "",
+		"/metrics": `sailgraph_upstream_request_duration_seconds_count{api="beta",operation="listHistoricalIdentities",status="200"} 1`,
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Fatalf("%s: %d\n%s", path, resp.StatusCode, b)
+		}
+	}
+
 	if err := stop(); err != nil {
 		t.Fatalf("run returned %v after a clean shutdown", err)
 	}
 	out := logs.String()
-	for _, want := range []string{"SIMULATED TENANT", `"msg":"request"`, `"path":"/graphql"`, "shutting down"} {
+	for _, want := range []string{"SIMULATED TENANT", `"msg":"request"`, `"path":"/graphql"`, `"request_id":"test-req-1"`, "shutting down"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sailgraph/sailgraph/cache"
 	"github.com/sailgraph/sailgraph/config"
+	"github.com/sailgraph/sailgraph/ops"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/upstream/history"
 	"github.com/sailgraph/sailgraph/upstream/httpcache"
@@ -33,7 +34,9 @@ type upstreams struct {
 	reports   *reports.Client
 	rolemin   *rolemining.Client
 	cache     *cache.Cache
-	counter   *transport.Counter
+	// tokenConfig is the gateway's client credentials, for the readiness
+	// check.
+	tokenConfig *clientcredentials.Config
 	// http is the whole chain, cache outermost: the REST side forwards
 	// through it.
 	http *http.Client
@@ -62,8 +65,8 @@ func newRedis(raw string) (redis.UniversalClient, error) {
 // newUpstreams builds the chain every upstream call goes through, outermost
 // first: cache (httpcache) → singleflight → retry → OAuth2 → budget and
 // 429 cooldown → metrics → the network.
-func newUpstreams(cfg config.Config, creds credentials, rdb redis.UniversalClient, log *slog.Logger) (*upstreams, error) {
-	u := &upstreams{counter: transport.NewCounter()}
+func newUpstreams(cfg config.Config, creds credentials, rdb redis.UniversalClient, m *ops.Metrics, tr *ops.Tracing, log *slog.Logger) (*upstreams, error) {
+	u := &upstreams{}
 	tenantHost := "simulated"
 	if !cfg.Simulated() {
 		pu, err := url.Parse(creds.tenantURL)
@@ -81,13 +84,13 @@ func newUpstreams(cfg config.Config, creds credentials, rdb redis.UniversalClien
 		compress = 0 // the cache's default threshold
 	)
 	if rdb != nil {
-		rl := ratelimit.NewRedis(rdb, rate, ratelimit.RedisOptions{Logger: log, OnFallback: u.counter.ObserveFallback})
+		rl := ratelimit.NewRedis(rdb, rate, ratelimit.RedisOptions{Logger: log, OnFallback: m.ObserveFallback})
 		u.closers = append(u.closers, func() { _ = rl.Close() })
 		lim = rl
 		store = cache.NewRedis(rdb, cache.RedisOptions{Logger: log})
 	} else {
 		lim = ratelimit.NewMemory(rate)
-		store = cache.NewMemory(cache.MemoryOptions{MaxBytes: cfg.CacheMemoryBytes})
+		store = cache.NewMemory(cache.MemoryOptions{MaxBytes: cfg.CacheMemoryBytes, Observer: m})
 		// In memory, inflating a deflated 250-item page costs ~100 µs a
 		// hit against ~0.5 µs for the plain bytes (bench/run.sh); the
 		// store is bounded by bytes either way, so keep entries plain.
@@ -104,24 +107,27 @@ func newUpstreams(cfg config.Config, creds credentials, rdb redis.UniversalClien
 		ForceAttemptHTTP2:     true,
 	}
 	u.closers = append(u.closers, base.CloseIdleConnections)
+	u.tokenConfig = &clientcredentials.Config{
+		ClientID:     creds.clientID,
+		ClientSecret: creds.clientSecret,
+		TokenURL:     creds.tenantURL + "/oauth/token",
+		AuthStyle:    oauth2.AuthStyleInHeader,
+	}
 	rt := transport.New(transport.Config{
-		Base:      base,
-		Principal: u.principal,
-		Credentials: &clientcredentials.Config{
-			ClientID:     creds.clientID,
-			ClientSecret: creds.clientSecret,
-			TokenURL:     creds.tenantURL + "/oauth/token",
-			AuthStyle:    oauth2.AuthStyleInHeader,
-		},
-		Limiter:  lim,
-		Observer: u.counter,
+		// Below the chain: a client span per call, and the call counted
+		// for the request's log line with its X-Request-Id sent upstream.
+		Base:        transport.Chain(base, tr.Layer(), ops.Upstream()),
+		Principal:   u.principal,
+		Credentials: u.tokenConfig,
+		Limiter:     lim,
+		Observer:    m,
 	})
-	c, err := cache.New(store, cache.Options{Policy: cfg.CachePolicy, CompressAbove: compress})
+	c, err := cache.New(store, cache.Options{Policy: cfg.CachePolicy, CompressAbove: compress, Observer: m})
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	u.cache = c
-	hc := &http.Client{Transport: httpcache.New(c, rt, httpcache.Options{Logger: log})}
+	hc := &http.Client{Transport: transport.Chain(httpcache.New(c, rt, httpcache.Options{Logger: log}), ops.CacheCounter())}
 	u.http = hc
 
 	if u.history, err = history.New(creds.tenantURL, hc); err != nil {
