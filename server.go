@@ -149,8 +149,13 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 		Tenant: tenantName(cfg), Simulated: cfg.Simulated(),
 		History: up.history, TaskStatus: up.tasks, Reports: up.reports, RoleMining: up.rolemin,
 	}
+	var apq graphql.Cache[string] // default: in memory, per replica
+	if rdb != nil {
+		apq = graph.NewStoreAPQCache(up.store, 24*time.Hour) // shared by every replica
+	}
 	gql := graph.NewHandler(res, graph.Options{
 		Logger:        log,
+		APQCache:      apq,
 		Introspection: cfg.Introspection,
 		MaxCost:       cfg.MaxCost,
 		MaxDepth:      cfg.MaxDepth,
@@ -171,7 +176,9 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 	e.GET("/healthz", echo.WrapHandler(ops.Healthz()))
 	checks := []ops.Check{ops.TokenCheck(up.tokenConfig, ops.TokenCheckOptions{})}
 	if rdb != nil {
-		checks = append(checks, ops.RedisCheck(rdb))
+		rc := ops.RedisCheck(rdb)
+		rc.Optional = !cfg.ReadyRequireRedis
+		checks = append(checks, rc)
 	}
 	e.GET("/readyz", echo.WrapHandler(ops.Readyz(checks, ops.ReadyOptions{Logger: log})))
 	e.GET("/metrics", echo.WrapHandler(metrics.Handler()))

@@ -34,6 +34,9 @@ type upstreams struct {
 	reports   *reports.Client
 	rolemin   *rolemining.Client
 	cache     *cache.Cache
+	// store is where the cache keeps entries (Redis or memory); persisted
+	// queries live there too when it is Redis.
+	store cache.Store
 	// tokenConfig is the gateway's client credentials, for the readiness
 	// check.
 	tokenConfig *clientcredentials.Config
@@ -126,7 +129,7 @@ func newUpstreams(cfg config.Config, creds credentials, rdb redis.UniversalClien
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	u.cache = c
+	u.cache, u.store = c, store
 	hc := &http.Client{Transport: transport.Chain(httpcache.New(c, rt, httpcache.Options{Logger: log}), ops.CacheCounter())}
 	u.http = hc
 

@@ -81,6 +81,11 @@ type Config struct {
 	KeyRate Rate
 	KeyCost Rate
 
+	// ReadyRequireRedis makes /readyz fail while Redis is unreachable
+	// (SAILGRAPH_READY_REQUIRE_REDIS, default true). A replica without
+	// Redis still serves, on its share of the budget.
+	ReadyRequireRedis bool
+
 	// SimIdentities and SimSeed size the embedded simulated tenant
 	// (SAILGRAPH_SIM_IDENTITIES default 2000, SAILGRAPH_SIM_SEED default 1).
 	SimIdentities int
@@ -185,6 +190,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		*rv.into = r
 	}
 	c.Introspection = boolVar("SAILGRAPH_INTROSPECTION", true)
+	c.ReadyRequireRedis = boolVar("SAILGRAPH_READY_REQUIRE_REDIS", true)
 	if r, err := ratelimit.ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
 		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
 	} else {
