@@ -163,7 +163,7 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 		Extensions:    []graphql.HandlerExtension{fair.Extension(), metrics.GraphQL()},
 	})
 	gqlRoute := echo.WrapHandler(gql)
-	graphqlMW := append(slices.Clone(guard), withTimeout(cfg.UpstreamTimeout))
+	graphqlMW := append(slices.Clone(guard), httpapi.Deadline(cfg.UpstreamTimeout))
 	e.GET("/graphql", gqlRoute, graphqlMW...)
 	e.POST("/graphql", gqlRoute, graphqlMW...)
 	(&httpapi.Downloads{Reports: up.reports, Exports: up.rolemin, Log: log}).Register(e, guard...)
@@ -208,20 +208,6 @@ func withPrincipal(p principal.Principal) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			c.SetRequest(r.WithContext(principal.With(r.Context(), p)))
-			return next(c)
-		}
-	}
-}
-
-// withTimeout bounds a request's upstream work; a GraphQL operation that
-// runs out of time answers with UPSTREAM_UNAVAILABLE on the fields that
-// were still waiting and the data it has.
-func withTimeout(d time.Duration) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
-			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
 	}

@@ -38,19 +38,32 @@ func isDownload(r *http.Request) bool {
 	return op == "getReport" || op == "downloadRoleMiningPotentialRoleZip"
 }
 
-// BoundUnlessDownload bounds a REST call's upstream work by d, except the
-// file downloads, which may stream for minutes (their wait for the
-// tenant's headers is bounded by the base transport instead).
-func BoundUnlessDownload(d time.Duration) echo.MiddlewareFunc {
+// Deadline bounds a request's upstream work by d: a GraphQL operation
+// that runs out of time answers UPSTREAM_UNAVAILABLE on the fields still
+// waiting, with the data it has.
+func Deadline(d time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if isDownload(c.Request()) {
-				return next(c)
-			}
 			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
+		}
+	}
+}
+
+// BoundUnlessDownload is Deadline for the REST side, except the file
+// downloads, which may stream for minutes (their wait for the tenant's
+// headers is bounded by the base transport instead).
+func BoundUnlessDownload(d time.Duration) echo.MiddlewareFunc {
+	bound := Deadline(d)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		bounded := bound(next)
+		return func(c echo.Context) error {
+			if isDownload(c.Request()) {
+				return next(c)
+			}
+			return bounded(c)
 		}
 	}
 }

@@ -138,7 +138,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	ec.Use(asPrincipal(me))
 	var mw []echo.MiddlewareFunc
 	if o.timeout > 0 {
-		mw = append(mw, withDeadline(o.timeout))
+		mw = append(mw, Deadline(o.timeout))
 	}
 	(&REST{Client: hc, Tenant: tenant.URL, Log: log}).Register(ec, mw...)
 	(&Downloads{Reports: rc, Log: log}).Register(ec)
@@ -174,19 +174,6 @@ func asPrincipal(p principal.Principal) echo.MiddlewareFunc {
 			r := c.Request()
 			ctx := access.WithCaller(principal.With(r.Context(), p), everything)
 			c.SetRequest(r.WithContext(ctx))
-			return next(c)
-		}
-	}
-}
-
-// withDeadline bounds a request's upstream work, as server.go's
-// withTimeout does.
-func withDeadline(d time.Duration) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
-			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
 	}
