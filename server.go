@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/graphiql"
 	"github.com/sailgraph/sailgraph/httpapi"
 	"github.com/sailgraph/sailgraph/ops"
 	"github.com/sailgraph/sailgraph/ratelimit"
@@ -171,7 +171,15 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 	// paths, through the same cache, budget and authorization.
 	restMW := append(slices.Clone(guard), httpapi.RequireOperationScope, httpapi.BoundUnlessDownload(cfg.UpstreamTimeout))
 	(&httpapi.REST{Client: up.http, Tenant: creds.tenantURL, Log: log}).Register(e, restMW...)
-	e.GET("/", echo.WrapHandler(playground.Handler("sailgraph", "/graphql")))
+	// GraphiQL, served from the binary (no CDN), with example queries. It is
+	// public: callers put their API key in its Headers tab.
+	page, err := graphiql.New(graphiql.Options{Endpoint: "/graphql", Examples: graphiql.DefaultExamples()})
+	if err != nil {
+		return err
+	}
+	pageRoute := echo.WrapHandler(page)
+	e.GET("/", pageRoute)
+	e.GET(graphiql.AssetsPath+"*", pageRoute)
 	// The operator's endpoints are not behind API keys.
 	e.GET("/healthz", echo.WrapHandler(ops.Healthz()))
 	checks := []ops.Check{ops.TokenCheck(up.tokenConfig, ops.TokenCheckOptions{})}

@@ -127,7 +127,7 @@ func TestGatewayOnSimulatedTenant(t *testing.T) {
 	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(strings.ToLower(string(body)), "graphiql") {
+	if resp.StatusCode != 200 || !strings.Contains(strings.ToLower(string(body)), "graphiql") || !strings.Contains(string(body), "/graphiql/") {
 		t.Fatalf("GraphiQL page: %d", resp.StatusCode)
 	}
 
