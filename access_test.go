@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -106,5 +107,63 @@ func TestTenantByURLWithAPIKeys(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), key) || strings.Contains(logs.String(), "acme-secret") {
 		t.Fatal("a secret reached the log")
+	}
+}
+
+// Pass-through in front of a tenant, with no gateway credentials at all:
+// each caller's own ISC token does the work, and a caller without one is
+// refused.
+func TestPassThroughWithoutGatewayCredentials(t *testing.T) {
+	tn := simtenant.New(simtenant.Options{Identities: 10, Clients: map[string]string{"alice": "a-secret"}})
+	up := httptest.NewServer(tn.Handler())
+	t.Cleanup(up.Close)
+	resp, err := http.PostForm(up.URL+"/oauth/token", map[string][]string{
+		"grant_type": {"client_credentials"}, "client_id": {"alice"}, "client_secret": {"a-secret"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %v", err)
+	}
+	resp.Body.Close()
+
+	addr := freeAddr(t)
+	var logs syncBuffer
+	startRun(t, nil, map[string]string{
+		"SAILGRAPH_TENANT_URL": up.URL,
+		"SAILGRAPH_AUTH_MODE":  "passthrough",
+		"SAILGRAPH_ADDR":       addr,
+	}, &logs)
+	base := "http://" + addr
+	waitHTTP(t, base+"/healthz")
+	send := func(token string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"{ identities(first: 1) { nodes { displayName } } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("X-ISC-Token", token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := send(tok.AccessToken); status != 200 || !strings.Contains(body, `"displayName"`) {
+		t.Fatalf("with the caller's token: %d %s", status, body)
+	}
+	if status, _ := send(""); status != 401 {
+		t.Fatalf("without a token: %d", status)
+	}
+	if tn.Stats().TokenRequests != 1 {
+		t.Fatalf("the gateway fetched tokens of its own: %d token requests", tn.Stats().TokenRequests)
+	}
+	if strings.Contains(logs.String(), tok.AccessToken) {
+		t.Fatal("the caller's token reached the log")
 	}
 }

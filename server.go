@@ -182,7 +182,10 @@ func serveGateway(ctx context.Context, cfg config.Config, keys *access.Keyring, 
 	e.GET(graphiql.AssetsPath+"*", pageRoute)
 	// The operator's endpoints are not behind API keys.
 	e.GET("/healthz", echo.WrapHandler(ops.Healthz()))
-	checks := []ops.Check{ops.TokenCheck(up.tokenConfig, ops.TokenCheckOptions{})}
+	var checks []ops.Check
+	if creds.clientID != "" { // a pass-through gateway may have no credentials of its own
+		checks = append(checks, ops.TokenCheck(up.tokenConfig, ops.TokenCheckOptions{}))
+	}
 	if rdb != nil {
 		rc := ops.RedisCheck(rdb)
 		rc.Optional = !cfg.ReadyRequireRedis

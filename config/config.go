@@ -28,7 +28,8 @@ type Config struct {
 	TenantURL string
 	// ClientID and ClientSecret are the tenant's OAuth2 client credentials
 	// (SAILGRAPH_CLIENT_ID, SAILGRAPH_CLIENT_SECRET). Required with a
-	// TenantURL; the simulated tenant has its own defaults.
+	// TenantURL, except in pass-through mode; the simulated tenant has its
+	// own defaults.
 	ClientID     string
 	ClientSecret string
 	// RedisURL selects Redis for the cache and the shared rate budget
@@ -235,8 +236,10 @@ func (c Config) Validate() error {
 		case u.Path != "":
 			errs = append(errs, fmt.Errorf("SAILGRAPH_TENANT_URL=%q: give the tenant's root, without /beta or /v2024", c.TenantURL))
 		}
-		if c.ClientID == "" || c.ClientSecret == "" {
-			errs = append(errs, errors.New("SAILGRAPH_CLIENT_ID and SAILGRAPH_CLIENT_SECRET are required with SAILGRAPH_TENANT_URL"))
+		// In pass-through mode every call carries its caller's own token,
+		// so the gateway may have no credentials of its own.
+		if (c.ClientID == "" || c.ClientSecret == "") && !c.PassThrough {
+			errs = append(errs, errors.New("SAILGRAPH_CLIENT_ID and SAILGRAPH_CLIENT_SECRET are required with SAILGRAPH_TENANT_URL (unless SAILGRAPH_AUTH_MODE=passthrough)"))
 		}
 	}
 	if c.RedisURL != "" {

@@ -26,6 +26,11 @@ func TestTenantNeedsCredentials(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "SAILGRAPH_CLIENT_ID") {
 		t.Fatalf("missing credentials accepted: %v", err)
 	}
+	if _, err := FromEnv(env(map[string]string{
+		"SAILGRAPH_TENANT_URL": "https://acme.api.identitynow.com", "SAILGRAPH_AUTH_MODE": "passthrough",
+	})); err != nil {
+		t.Fatalf("pass-through without gateway credentials refused: %v", err)
+	}
 	c, err := FromEnv(env(map[string]string{
 		"SAILGRAPH_TENANT_URL": "https://acme.api.identitynow.com/", "SAILGRAPH_CLIENT_ID": "id", "SAILGRAPH_CLIENT_SECRET": "s",
 	}))
