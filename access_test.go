@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sailgraph/sailgraph/internal/logtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -50,7 +51,7 @@ func TestTenantByURLWithAPIKeys(t *testing.T) {
 	}
 	env["SAILGRAPH_API_KEYS_FILE"] = keysFile
 	env["SAILGRAPH_ADDR"] = freeAddr(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	startRun(t, nil, env, &logs)
 	base := "http://" + env["SAILGRAPH_ADDR"]
 	waitHTTP(t, base+"/healthz")
@@ -132,7 +133,7 @@ func TestPassThroughWithoutGatewayCredentials(t *testing.T) {
 	resp.Body.Close()
 
 	addr := freeAddr(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	startRun(t, nil, map[string]string{
 		"SAILGRAPH_TENANT_URL": up.URL,
 		"SAILGRAPH_AUTH_MODE":  "passthrough",

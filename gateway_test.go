@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/sailgraph/sailgraph/internal/logtest"
 	"io"
 	"net/http"
 	"strings"
@@ -44,7 +45,7 @@ func TestFullStackWithRedis(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := rs.Client()
 	addr := freeAddr(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	startRun(t, nil, map[string]string{
 		"SAILGRAPH_ADDR":           addr,
 		"SAILGRAPH_REDIS_URL":      rs.URL(),

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,26 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/logtest"
+
 	"github.com/sailgraph/sailgraph/simtenant"
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -84,7 +67,7 @@ func waitHTTP(t *testing.T, u string) {
 
 func TestGatewayOnSimulatedTenant(t *testing.T) {
 	addr := freeAddr(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	stop := startRun(t, nil, map[string]string{"SAILGRAPH_ADDR": addr, "SAILGRAPH_SIM_IDENTITIES": "50"}, &logs)
 	base := "http://" + addr
 	waitHTTP(t, base+"/healthz")

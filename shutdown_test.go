@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/sailgraph/sailgraph/internal/logtest"
 	"io"
 	"net"
 	"net/http"
@@ -37,7 +38,7 @@ func TestShutdownFinishesInFlightRequest(t *testing.T) {
 	id, secret := tn.ClientID()
 
 	addr := freeAddr(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	stop := startRun(t, nil, map[string]string{
 		"SAILGRAPH_ADDR": addr, "SAILGRAPH_TENANT_URL": tenant.URL,
 		"SAILGRAPH_CLIENT_ID": id, "SAILGRAPH_CLIENT_SECRET": secret,

@@ -10,9 +10,10 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/sailgraph/sailgraph/internal/logtest"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/labstack/echo/v4"
@@ -63,7 +64,7 @@ type gateway struct {
 	tn    *simtenant.Tenant
 	sim   string
 	url   string
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	rdb   *redis.Client
 	fair  *access.FairShare
 	calls func() int // upstream API calls so far
@@ -75,7 +76,7 @@ func newGateway(t testing.TB, s setup) *gateway {
 	up := httptest.NewServer(tn.Handler())
 	t.Cleanup(up.Close)
 
-	g := &gateway{t: t, tn: tn, sim: up.URL, logs: &syncBuffer{}}
+	g := &gateway{t: t, tn: tn, sim: up.URL, logs: &logtest.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var store cache.Store = cache.NewMemory(cache.MemoryOptions{MaxBytes: 16 << 20})
 	if s.redis {
@@ -241,22 +242,4 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
-}
-
-// syncBuffer collects log lines from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

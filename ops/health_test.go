@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/logtest"
+
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -152,7 +154,7 @@ func TestRedisCheck(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr(), DialTimeout: time.Second, MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
-	log := &logBuffer{}
+	log := &logtest.Buffer{}
 	h := ops.Readyz([]ops.Check{ops.RedisCheck(rdb)}, ops.ReadyOptions{Logger: slog.New(slog.NewJSONHandler(log, nil))})
 	get := func() answer {
 		rec := httptest.NewRecorder()

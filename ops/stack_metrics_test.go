@@ -56,7 +56,7 @@ func TestTrafficShowsInMetricsLogsAndUpstream(t *testing.T) {
 
 	// One log line per request, with the operation, upstream calls and cache hits.
 	byID := map[string]map[string]any{}
-	for _, l := range s.logs.lines(t, "request") {
+	for _, l := range logLines(t, s.logs, "request") {
 		id, _ := l["request_id"].(string)
 		byID[id] = l
 	}

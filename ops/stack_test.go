@@ -1,7 +1,6 @@
 package ops_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sailgraph/sailgraph/internal/logtest"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -46,40 +47,7 @@ import (
 // clients, the real schema and resolvers, and echo with the ops
 // middlewares.
 
-// logBuffer collects log lines written from several goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // lines decodes the JSON log lines with the given message.
-func (l *logBuffer) lines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for line := range strings.Lines(l.String()) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		if m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // stack is one gateway over one simulated tenant.
 type stack struct {
 	t       *testing.T
@@ -87,7 +55,7 @@ type stack struct {
 	tenant  *httptest.Server
 	gateway *httptest.Server
 	metrics *ops.Metrics
-	logs    *logBuffer
+	logs    *logtest.Buffer
 	seen    *headerRecorder
 	rdb     *redis.Client
 }
@@ -143,7 +111,7 @@ func newStack(t *testing.T, so stackOptions) *stack {
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr(), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rdb.Close() })
 
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := ops.NewMetrics(ops.MetricsOptions{})
 
@@ -288,4 +256,20 @@ func (s *stack) firstIdentityID() string {
 		s.t.Fatalf("no identity: %d %s", a.status, a.body)
 	}
 	return out.Data.Identities.Nodes[0].ID
+}
+
+// logLines decodes the JSON log lines in b whose msg is msg.
+func logLines(t *testing.T, b *logtest.Buffer, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.Lines(b.String()) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -129,7 +129,7 @@ func TestGraphQLRequestTracedWithUpstreamChildren(t *testing.T) {
 	}
 	// The request's log line names its trace.
 	found := false
-	for _, l := range s.logs.lines(t, "request") {
+	for _, l := range logLines(t, s.logs, "request") {
 		if l["request_id"] == "trace-req" && l["trace_id"] == callerTrace {
 			found = true
 		}

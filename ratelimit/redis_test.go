@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"github.com/sailgraph/sailgraph/internal/logtest"
 	"log/slog"
 	"net"
 	"slices"
@@ -53,7 +54,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	srv := redistest.Start(t)
 	r := Rate{N: 60, Per: 2 * time.Second}
 	var (
-		logs   [3]syncBuffer
+		logs   [3]logtest.Buffer
 		mu     sync.Mutex
 		events [3][]bool
 	)
@@ -131,10 +132,10 @@ func TestRedisKilledMidRun(t *testing.T) {
 		if !slices.Equal(events[i], []bool{true, false}) {
 			t.Errorf("replica %d: OnFallback calls %v, want [true false]", i, events[i])
 		}
-		if n := logs[i].count("Redis is not answering"); n != 1 {
+		if n := logs[i].Count("Redis is not answering"); n != 1 {
 			t.Errorf("replica %d logged the fallback %d times, want once", i, n)
 		}
-		if n := logs[i].count("Redis answers again"); n != 1 {
+		if n := logs[i].Count("Redis answers again"); n != 1 {
 			t.Errorf("replica %d logged the return %d times, want once", i, n)
 		}
 	}

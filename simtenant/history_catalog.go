@@ -86,10 +86,10 @@ func newHistCatalog(seed uint64) *histCatalog {
 	c := &histCatalog{}
 	bySource := map[*histSource][]*histEntitlement{}
 	for _, spec := range histSourceSpecs {
-		s := &histSource{id: histHexID(r), name: spec.name, attribute: spec.attribute, entType: spec.entType, cloud: spec.cloud, style: spec.style}
+		s := &histSource{id: hexID32(r), name: spec.name, attribute: spec.attribute, entType: spec.entType, cloud: spec.cloud, style: spec.style}
 		c.sources = append(c.sources, s)
 		for _, suffix := range []string{"Portal", "Mobile"}[:1+r.IntN(2)] {
-			s.apps = append(s.apps, &histApp{id: histHexID(r), name: s.name + " " + suffix, appRoleID: histHexID(r), source: s})
+			s.apps = append(s.apps, &histApp{id: hexID32(r), name: s.name + " " + suffix, appRoleID: hexID32(r), source: s})
 		}
 		seen := map[string]bool{}
 		for len(bySource[s]) < 8 {
@@ -100,12 +100,12 @@ func newHistCatalog(seed uint64) *histCatalog {
 			}
 			seen[name] = true
 			e := &histEntitlement{
-				id: histHexID(r), name: name, value: histEntitlementValue(s, name), source: s,
+				id: hexID32(r), name: name, value: histEntitlementValue(s, name), source: s,
 				privileged:    level == "Admins",
 				cloudGoverned: s.cloud && r.IntN(3) == 0,
 			}
 			if r.IntN(4) != 0 {
-				e.description = histPtr(fmt.Sprintf("Grants %s access to %s resources in %s", strings.ToLower(level), area, s.name))
+				e.description = ptrTo(fmt.Sprintf("Grants %s access to %s resources in %s", strings.ToLower(level), area, s.name))
 			}
 			bySource[s] = append(bySource[s], e)
 			c.entitlements = append(c.entitlements, e)
@@ -114,7 +114,7 @@ func newHistCatalog(seed uint64) *histCatalog {
 	for _, s := range c.sources {
 		ents := bySource[s]
 		for k := range 3 {
-			p := &histProfile{id: histHexID(r), source: s}
+			p := &histProfile{id: hexID32(r), source: s}
 			// The first profile of a source is its base access: its first
 			// two entitlements, read or edit level.
 			if k == 0 {
@@ -126,7 +126,7 @@ func newHistCatalog(seed uint64) *histCatalog {
 				}
 			}
 			if r.IntN(5) != 0 {
-				p.description = histPtr(fmt.Sprintf("AccessProfile - %s access to %s", p.name, s.name))
+				p.description = ptrTo(fmt.Sprintf("AccessProfile - %s access to %s", p.name, s.name))
 			}
 			if r.IntN(5) < 3 {
 				p.apps = s.apps[:1+r.IntN(len(s.apps))]
@@ -136,13 +136,13 @@ func newHistCatalog(seed uint64) *histCatalog {
 	}
 	// Sources 0 and 1 are the directory and the HR system every employee has.
 	c.birthright = &histRole{
-		id: histHexID(r), name: "All Employees", description: "Role - birthright access for every employee",
+		id: hexID32(r), name: "All Employees", description: "Role - birthright access for every employee",
 		profiles: []*histProfile{c.profiles[0], c.profiles[3]},
 	}
 	c.serviceBase = bySource[c.sources[0]][0]
 	for range 14 {
 		area, job := histAreas[r.IntN(len(histAreas))], histRoleJobs[r.IntN(len(histRoleJobs))]
-		ro := &histRole{id: histHexID(r), name: area + " " + job, description: fmt.Sprintf("Role - access a %s %s needs", strings.ToLower(area), strings.ToLower(job))}
+		ro := &histRole{id: hexID32(r), name: area + " " + job, description: fmt.Sprintf("Role - access a %s %s needs", strings.ToLower(area), strings.ToLower(job))}
 		for _, i := range r.Perm(len(c.profiles))[:1+r.IntN(3)] {
 			ro.profiles = append(ro.profiles, c.profiles[i])
 		}
@@ -160,7 +160,7 @@ func histEntitlementValue(s *histSource, name string) string {
 
 // accountFor names p's account on s.
 func (s *histSource) accountFor(r *rand.Rand, p *identity) *histAccount {
-	a := &histAccount{id: histHexID(r), source: s}
+	a := &histAccount{id: hexID32(r), source: s}
 	slug := strings.ToLower(strings.ReplaceAll(p.DisplayName, " ", "."))
 	switch s.style {
 	case histAccountDN:
@@ -185,4 +185,3 @@ type histAccount struct {
 	source                   *histSource
 }
 
-func histPtr[T any](v T) *T { return &v }

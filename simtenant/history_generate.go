@@ -210,7 +210,7 @@ func (b *histBuilder) requestRemoval(t time.Time) {
 
 func (b *histBuilder) newRequest(t time.Time, op string, g *histGrant, approved bool) *histRequest {
 	req := &histRequest{
-		id: histHexID(b.r), operation: op, kind: g.kind(), name: g.name(),
+		id: hexID32(b.r), operation: op, kind: g.kind(), name: g.name(),
 		requester: b.p, approver: b.person(b.p.manager), approved: approved,
 	}
 	if b.r.IntN(3) == 0 {
@@ -238,7 +238,7 @@ func (b *histBuilder) newRequest(t time.Time, op string, g *histGrant, approved 
 func (b *histBuilder) certify(t time.Time) {
 	quarter := (int(t.Month())-1)/3 + 1
 	cert := &histCertification{
-		id:        histHexID(b.r),
+		id:        hexID32(b.r),
 		name:      fmt.Sprintf("Q%d %d Manager Certification for %s", quarter, t.Year(), b.p.DisplayName),
 		certifier: b.person(b.p.manager),
 	}

@@ -125,7 +125,7 @@ func histListItemJSON(p *identity) histIdentityListItemJSON {
 		j.FirstName, j.LastName = &p.FirstName, &p.LastName
 	}
 	if p.DeletedDate != nil {
-		j.DeletedDate = histPtr(formatTime(*p.DeletedDate))
+		j.DeletedDate = ptrTo(formatTime(*p.DeletedDate))
 	}
 	return j
 }

@@ -2,7 +2,6 @@ package simtenant
 
 import (
 	"cmp"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -39,18 +38,6 @@ var (
 	histServiceNames = []string{"backup", "build", "deploy", "etl", "monitoring", "payroll-sync", "reporting", "scanner"}
 )
 
-// histHexID draws a 32-character lowercase hex id, the shape of ISC ids.
-func histHexID(r *rand.Rand) string {
-	var b [16]byte
-	for i := range 2 {
-		v := r.Uint64()
-		for j := range 8 {
-			b[i*8+j] = byte(v >> (8 * j))
-		}
-	}
-	return hex.EncodeToString(b[:])
-}
-
 // histBetween draws an instant in [from, to), at millisecond precision as
 // ISC reports instants. It returns from when the range is empty.
 func histBetween(r *rand.Rand, from, to time.Time) time.Time {
@@ -67,7 +54,7 @@ func histRoster(seed uint64, n int, horizon time.Time) []*identity {
 	r := rand.New(rand.NewPCG(seed, histStreamRoster))
 	people := make([]*identity, n)
 	for i := range people {
-		p := &identity{ID: histHexID(r), index: i}
+		p := &identity{ID: hexID32(r), index: i}
 		if r.IntN(50) == 0 {
 			p.DisplayName = fmt.Sprintf("svc-%s-%02d", histServiceNames[r.IntN(len(histServiceNames))], r.IntN(100))
 			p.email = p.DisplayName + "@acme.example"
