@@ -184,4 +184,3 @@ type histAccount struct {
 	id, name, nativeIdentity string
 	source                   *histSource
 }
-
