@@ -15,19 +15,25 @@ import (
 // operation. Paths that are not one of the 23 operations pass on (the REST
 // handler answers them 404).
 func RequireOperationScope(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		op, ok := Operation(c.Request())
-		if !ok {
-			return next(c)
-		}
-		names, _ := Scopes(op)
+	// One guarded handler per operation, built once at registration rather
+	// than on every request.
+	guarded := make(map[string]echo.HandlerFunc, len(operationScopes))
+	for op, names := range operationScopes {
 		need := make([]access.Scope, 0, len(names))
 		for _, n := range names {
 			if s, err := access.ParseScope(n); err == nil {
 				need = append(need, s)
 			}
 		}
-		return access.RequireScope(need...)(next)(c)
+		guarded[op] = access.RequireScope(need...)(next)
+	}
+	return func(c echo.Context) error {
+		if op, ok := Operation(c.Request()); ok {
+			if h, found := guarded[op]; found {
+				return h(c)
+			}
+		}
+		return next(c) // not one of the 23 operations: the handler answers 404
 	}
 }
 
