@@ -59,7 +59,7 @@ func TestKeysRequired(t *testing.T) {
 		{"authorization", "bearer " + historyKey},
 		{"X-API-Key", historyKey},
 	} {
-		if a := g.post(q, hdr...); a.status != http.StatusOK || len(a.Errors) > 0 || !strings.Contains(string(a.Data["gateway"]), "simulated") {
+		if a := g.post(q, hdr...); a.status != http.StatusOK || len(a.Errors) > 0 || !strings.Contains(string(a.Data["gateway"]), g.sim) {
 			t.Fatalf("%s: status %d errors %+v data %s", hdr[0], a.status, a.Errors, a.Data)
 		}
 	}
@@ -78,14 +78,14 @@ func TestScopeForbidsOneFieldAndReturnsTheRest(t *testing.T) {
 		task(id: "2c9180835d2e5168015d32f890ca1581") { id }
 		report(taskResultId: "2c9180835d2e5168015d32f890ca1581") { id }
 		roleMiningExport(sessionId: "s", potentialRoleId: "p", exportId: "e") { status }
-		gateway { simulated }
+		gateway { tenant }
 	}`, id)
 	before := g.calls()
 	a := g.post(q, "X-API-Key", historyKey)
 	if a.status != http.StatusOK {
 		t.Fatalf("status %d", a.status)
 	}
-	if !strings.Contains(string(a.Data["identity"]), id) || !strings.Contains(string(a.Data["gateway"]), "true") {
+	if !strings.Contains(string(a.Data["identity"]), id) || !strings.Contains(string(a.Data["gateway"]), g.sim) {
 		t.Fatalf("allowed fields missing: %s", a.Data)
 	}
 	for _, f := range []string{"task", "report", "roleMiningExport"} {

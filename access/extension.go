@@ -8,37 +8,38 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/sailgraph/sailgraph/apierr"
-	"github.com/sailgraph/sailgraph/graph"
+	"github.com/sailgraph/sailgraph/record"
 )
 
-// Extension returns the gqlgen extension that spends an operation's
-// estimated upstream calls (graph.EstimatedCost) from the caller's
-// allowance before it runs, and refuses it with RATE_LIMITED (HTTP 429
-// with Retry-After under Middleware) beyond it. Add it after the cost
-// limit (graph.Options.Extensions).
-func (f *FairShare) Extension() graphql.HandlerExtension { return costAllowance{f} }
+// Extension returns the gqlgen extension that admits an operation by its
+// estimated upstream calls (the cost limit records the estimate on the
+// request's record.Record) before it runs, and refuses it with
+// RATE_LIMITED while the caller's allowance is spent (FairShare.Admission
+// says when). The HTTP layer answers a refused request 429 with
+// Retry-After. Add it after the cost limit.
+func (f *FairShare) Extension() graphql.HandlerExtension { return costAdmission{f} }
 
-type costAllowance struct{ f *FairShare }
+type costAdmission struct{ f *FairShare }
 
 var (
-	_ graphql.HandlerExtension        = costAllowance{}
-	_ graphql.OperationContextMutator = costAllowance{}
+	_ graphql.HandlerExtension        = costAdmission{}
+	_ graphql.OperationContextMutator = costAdmission{}
 )
 
-func (costAllowance) ExtensionName() string                   { return "FairShareCost" }
-func (costAllowance) Validate(graphql.ExecutableSchema) error { return nil }
-func (a costAllowance) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	cost, ok := graph.EstimatedCost(graphql.WithOperationContext(ctx, opCtx))
+func (costAdmission) ExtensionName() string                   { return "FairShareAdmission" }
+func (costAdmission) Validate(graphql.ExecutableSchema) error { return nil }
+func (a costAdmission) MutateOperationContext(ctx context.Context, _ *graphql.OperationContext) *gqlerror.Error {
+	estimate, ok := record.From(ctx).EstimatedCost()
 	if !ok {
 		return nil
 	}
-	wait := a.f.Spend(ctx, cost)
+	wait := a.f.Admission(ctx, estimate)
 	if wait == 0 {
 		return nil
 	}
 	secs := retryAfterSeconds(wait)
 	return &gqlerror.Error{
-		Message: fmt.Sprintf("your API key's allowance of upstream calls is spent (this operation is estimated at %d); retry after %d s", cost, secs),
+		Message: fmt.Sprintf("your API key's allowance of upstream calls is spent (this operation is estimated at up to %d); retry after %d s", estimate, secs),
 		Extensions: map[string]any{
 			"code":              string(apierr.RateLimited),
 			"retryAfterSeconds": secs,

@@ -136,7 +136,7 @@ func (c *Cache) Close(ctx context.Context) error {
 // replicas; otherwise the origin through load, called once per key across
 // replicas while the other callers wait (bounded by their ctx), with a
 // stale entry within its grace served instead of a rate-limited or
-// unavailable origin. Stale serves are recorded in ctx's Notes.
+// unavailable origin. The Result says which it was.
 //
 // The error is ctx's when the caller gave up, or load's when the origin
 // failed and no stale entry could stand in. A failed Redis is never the
@@ -163,7 +163,6 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	case found && now.Before(e.revalidateUntil):
 		c.revalidate(ctx, key, req, load)
 		c.stats.add(EventStaleRevalidate, req.Operation)
-		note(ctx, &req, e.age(now), StaleRevalidating)
 		return Result{Value: e.value, Status: StatusStale, Age: e.age(now), Reason: StaleRevalidating}, nil
 	}
 	c.stats.add(EventMiss, req.Operation)
@@ -177,7 +176,6 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	if failure := out.failure(); failure != FailureNone && found {
 		if now := c.now(); now.Before(e.staleUntil) {
 			c.stats.add(EventStaleOnError, req.Operation)
-			note(ctx, &req, e.age(now), failure.reason())
 			return Result{Value: e.value, Status: StatusStale, Age: e.age(now), Reason: failure.reason()}, nil
 		}
 	}
@@ -259,16 +257,32 @@ func (c *Cache) put(ctx context.Context, key string, req *Request, f *Fetched) {
 	c.stats.add(EventFill, req.Operation)
 }
 
-// direct calls the origin without the cache (the store failed, or req has
-// no scope), counting a bypass.
+// direct calls the origin without the store (the store failed, or req has
+// no scope), counting a bypass. Identical reads of one scope in flight at
+// once still make one origin call, as they would through the store; a
+// read without a scope says nothing of whose answer it is and is never
+// shared.
 func (c *Cache) direct(ctx context.Context, req *Request, load Loader) (Result, error) {
 	c.stats.add(EventBypass, req.Operation)
-	c.stats.add(EventLoad, req.Operation)
-	f, err := callLoader(ctx, load)
+	if req.Scope == "" {
+		c.stats.add(EventLoad, req.Operation)
+		f, err := callLoader(ctx, load)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Value: f.Value, Status: StatusBypass}, nil
+	}
+	key := "bypass\x00" + req.Scope + "\x00" + req.Namespace + "\x00" + req.Key
+	out, err := c.flight(ctx, key, *req, load, func(fctx context.Context) fillOutcome {
+		return c.load(fctx, "", req, load, false)
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Value: f.Value, Status: StatusBypass}, nil
+	if out.err != nil {
+		return Result{}, out.err
+	}
+	return Result{Value: out.fetched.Value, Status: StatusBypass}, nil
 }
 
 // storeFailed counts a store error. A resting store's refusal is not a
@@ -279,12 +293,21 @@ func (c *Cache) storeFailed(err error, operation string) {
 	}
 }
 
-// detach returns a context with ctx's values that ends only when the cache
-// closes (or cancel is called).
+// detach returns a context with ctx's values and its deadline that does
+// not end when ctx is cancelled (others may be waiting for the work), only
+// at the deadline, when the cache closes, or when cancel is called.
+// Keeping the deadline lets the layers below answer at once what cannot
+// be done in time (a 429 whose Retry-After outlasts it, a budget wait)
+// instead of working on for a caller who will not wait.
 func (c *Cache) detach(ctx context.Context) (context.Context, context.CancelFunc) {
-	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	base := context.WithoutCancel(ctx)
+	var cancelDeadline context.CancelFunc = func() {}
+	if dl, ok := ctx.Deadline(); ok {
+		base, cancelDeadline = context.WithDeadline(base, dl)
+	}
+	dctx, cancel := context.WithCancel(base)
 	stop := context.AfterFunc(c.closing, cancel)
-	return dctx, func() { stop(); cancel() }
+	return dctx, func() { stop(); cancel(); cancelDeadline() }
 }
 
 // callLoader runs load, turning a panic into an error so that a fill

@@ -44,6 +44,17 @@ func (o *fillOutcome) failure() Failure {
 // ctx. The fill itself runs detached from ctx, so a caller that gives up
 // does not fail the others.
 func (c *Cache) fill(ctx context.Context, key string, req Request, load Loader) (fillOutcome, error) {
+	return c.flight(ctx, key, req, load, func(fctx context.Context) fillOutcome {
+		return c.leasedFill(fctx, key, &req, load)
+	})
+}
+
+// flight joins or starts the in-process origin call under key (run) and
+// waits for it, or for ctx. It is the one place identical reads in flight
+// at once are made once: whether the store answers (fill) or not
+// (direct). run is detached from ctx, so a caller that gives up does not
+// fail the others.
+func (c *Cache) flight(ctx context.Context, key string, req Request, load Loader, run func(context.Context) fillOutcome) (fillOutcome, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -52,7 +63,9 @@ func (c *Cache) fill(ctx context.Context, key string, req Request, load Loader) 
 		return fillOutcome{fetched: f, err: err}, nil
 	}
 	call, ok := c.fills[key]
-	if !ok {
+	if ok {
+		c.stats.add(EventCoalesced, req.Operation)
+	} else {
 		call = &fillCall{done: make(chan struct{})}
 		c.fills[key] = call
 		c.wg.Add(1)
@@ -60,7 +73,7 @@ func (c *Cache) fill(ctx context.Context, key string, req Request, load Loader) 
 		go func() {
 			defer c.wg.Done()
 			defer cancel()
-			call.out = c.leasedFill(fctx, key, &req, load)
+			call.out = run(fctx)
 			c.mu.Lock()
 			delete(c.fills, key)
 			c.mu.Unlock()

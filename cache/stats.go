@@ -38,6 +38,9 @@ const (
 	// EventInvalidation: entries were dropped or a generation bumped
 	// because a mutation changed them.
 	EventInvalidation
+	// EventCoalesced: a caller joined an identical origin call already in
+	// flight in this process instead of making its own.
+	EventCoalesced
 
 	numEvents
 )
@@ -46,7 +49,7 @@ var eventNames = [numEvents]string{
 	EventHit: "hit", EventMiss: "miss", EventStaleRevalidate: "stale_revalidate",
 	EventStaleOnError: "stale_on_error", EventLoad: "load", EventFill: "fill",
 	EventEviction: "eviction", EventStoreError: "store_error", EventBypass: "bypass",
-	EventTooLarge: "too_large", EventInvalidation: "invalidation",
+	EventTooLarge: "too_large", EventInvalidation: "invalidation", EventCoalesced: "coalesced",
 }
 
 // String is the event's metric label value.
@@ -78,6 +81,7 @@ type Stats struct {
 	Bypasses        uint64
 	TooLarge        uint64
 	Invalidations   uint64
+	Coalesced       uint64
 }
 
 // counters are the engine's event counts, forwarded to an Observer.
@@ -106,5 +110,6 @@ func (c *counters) snapshot() Stats {
 		Bypasses:        c.n[EventBypass].Load(),
 		TooLarge:        c.n[EventTooLarge].Load(),
 		Invalidations:   c.n[EventInvalidation].Load(),
+		Coalesced:       c.n[EventCoalesced].Load(),
 	}
 }

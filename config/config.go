@@ -77,7 +77,8 @@ type Config struct {
 	// default is gateway).
 	PassThrough bool
 	// KeyRate and KeyCost are each API key's fair share: requests
-	// (SAILGRAPH_KEY_RATE, default 10/1s) and estimated upstream calls
+	// (SAILGRAPH_KEY_RATE, default off: a request that costs the tenant
+	// nothing is never refused) and upstream calls made
 	// (SAILGRAPH_KEY_COST, default 600/1m).
 	KeyRate Rate
 	KeyCost Rate
@@ -182,8 +183,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, rv := range []struct {
 		name, def string
 		into      *Rate
-	}{{"SAILGRAPH_KEY_RATE", "10/1s", &c.KeyRate}, {"SAILGRAPH_KEY_COST", "600/1m", &c.KeyCost}} {
-		r, err := ratelimit.ParseRate(str(rv.name, rv.def))
+	}{{"SAILGRAPH_KEY_RATE", "off", &c.KeyRate}, {"SAILGRAPH_KEY_COST", "600/1m", &c.KeyCost}} {
+		v := str(rv.name, rv.def)
+		if rv.name == "SAILGRAPH_KEY_RATE" && strings.EqualFold(v, "off") {
+			continue
+		}
+		r, err := ratelimit.ParseRate(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", rv.name, err))
 			continue

@@ -13,11 +13,24 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Introspection || c.PassThrough || c.AllowAnonymous || c.KeyRate.N != 10 || c.KeyCost.N != 600 || c.MaxCost != 200 {
+	if !c.Introspection || c.PassThrough || c.AllowAnonymous || c.KeyRate.N != 0 || c.KeyCost.N != 600 || c.MaxCost != 200 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.Addr != ":8080" || !c.Simulated() || c.RateLimit != (Rate{N: 100, Per: 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
 		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+// The per-key request rate is off unless asked for; "off" says so too.
+func TestKeyRate(t *testing.T) {
+	for v, want := range map[string]int{"": 0, "off": 0, "OFF": 0, "20/1s": 20} {
+		c, err := FromEnv(env(map[string]string{"SAILGRAPH_KEY_RATE": v}))
+		if err != nil || c.KeyRate.N != want {
+			t.Errorf("SAILGRAPH_KEY_RATE=%q: %v, %v; want %d", v, c.KeyRate, err, want)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{"SAILGRAPH_KEY_RATE": "garbage"})); err == nil {
+		t.Error("a bad rate was accepted")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/record"
 )
 
 // The cost limit estimates how many upstream calls an operation will make
@@ -179,9 +180,10 @@ func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
 
 // MutateOperationContext estimates the operation and refuses it when it is
 // over the budget.
-func (c *costLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+func (c *costLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	est := c.model.estimate(opCtx.Operation, opCtx.Variables)
 	opCtx.Stats.SetExtension(costStatsKey, est)
+	record.From(ctx).SetEstimatedCost(est)
 	if est <= c.max {
 		return nil
 	}

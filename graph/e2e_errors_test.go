@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
@@ -42,7 +43,7 @@ func TestFieldErrors(t *testing.T) {
 		if err := r.errorAt(t, "identity"); err.code() != "NOT_FOUND" || r.status != 200 {
 			t.Errorf("%d %+v", r.status, err)
 		}
-		if d.Identity != nil || d.Gateway == nil || d.Gateway.Tenant != "simulated" {
+		if d.Identity != nil || d.Gateway == nil || d.Gateway.Tenant != e.gw.TenantURL {
 			t.Errorf("data %s", r.Data)
 		}
 	})
@@ -57,7 +58,7 @@ func TestFieldErrors(t *testing.T) {
 		if d.Identity == nil || d.Identity.ID != id || d.Identity.DisplayName == "" || d.Identity.Snapshot != nil {
 			t.Errorf("partial data %s", r.Data)
 		}
-		if n := e.calls.count("getIdentitySnapshot"); n != 0 {
+		if n := e.calls.Count("getIdentitySnapshot"); n != 0 {
 			t.Errorf("%d snapshot calls for a bad date", n)
 		}
 	})
@@ -75,7 +76,7 @@ func TestFieldErrors(t *testing.T) {
 		if err.code() != "BAD_USER_INPUT" || !strings.Contains(err.Message, "filters") {
 			t.Errorf("%+v", err)
 		}
-		if n := e.calls.total(); n != 0 {
+		if n := e.calls.Total(); n != 0 {
 			t.Errorf("%d upstream calls for a bad filter", n)
 		}
 	})
@@ -98,7 +99,7 @@ func TestFieldErrors(t *testing.T) {
 		if err := r.errorAt(t, "identities"); err.code() != "BAD_USER_INPUT" || !strings.Contains(err.Message, "first") {
 			t.Errorf("%+v", err)
 		}
-		if n := e.calls.total(); n != 0 {
+		if n := e.calls.Total(); n != 0 {
 			t.Errorf("%d upstream calls", n)
 		}
 	})
@@ -115,7 +116,7 @@ func TestFieldErrors(t *testing.T) {
 		if r.status != 400 || len(r.Errors) != 1 || r.Errors[0].code() != graph.CodeCostLimit || r.Errors[0].Extensions["estimatedUpstreamCalls"] != 1002.0 {
 			t.Errorf("%d %+v", r.status, r.Errors)
 		}
-		if n := e.calls.total(); n != 0 {
+		if n := e.calls.Total(); n != 0 {
 			t.Errorf("%d upstream calls for a refused query", n)
 		}
 	})
@@ -139,8 +140,11 @@ func TestUpstreamFailures(t *testing.T) {
 		}
 	})
 
+	// A 429 whose Retry-After outlasts the request's deadline is
+	// RATE_LIMITED at once, with the tenant's wait.
+	shortDeadline := func(c *config.Config) { c.UpstreamTimeout = 2 * time.Second }
 	t.Run("429", func(t *testing.T) {
-		e := newEnv(t, simtenant.Options{}, graph.Options{})
+		e := newEnv(t, simtenant.Options{}, graph.Options{}, shortDeadline)
 		id := e.firstIdentity()
 		e.tn.ForceRateLimit("beta", 3*time.Second)
 		r := e.query(`query Q($id: ID!) { identity(id: $id) { id } }`, map[string]any{"id": id})
@@ -151,7 +155,7 @@ func TestUpstreamFailures(t *testing.T) {
 	})
 
 	t.Run("one API version limited, the other served", func(t *testing.T) {
-		e := newEnv(t, simtenant.Options{}, graph.Options{})
+		e := newEnv(t, simtenant.Options{}, graph.Options{}, shortDeadline)
 		id := e.firstIdentity()
 		e.tn.ForceRateLimit("v2024", 5*time.Second)
 		r := e.query(`query Q($id: ID!) { identity(id: $id) { id displayName } report(taskResultId: "0123456789abcdef0123456789abcdef") { status } }`, map[string]any{"id": id})
@@ -167,13 +171,29 @@ func TestUpstreamFailures(t *testing.T) {
 		}
 	})
 
-	t.Run("401", func(t *testing.T) {
+	t.Run("401 for an expired token: refreshed once, answered", func(t *testing.T) {
 		e := newEnv(t, simtenant.Options{}, graph.Options{})
-		id := e.firstIdentity() // the shared token source now holds a token
+		id := e.firstIdentity()
+		e.query(`query Q($id: ID!) { identity(id: $id) { id } }`, map[string]any{"id": id}) // the gateway now holds a token
 		e.tn.ExpireTokens()
-		r := e.query(`query Q($id: ID!) { identity(id: $id) { id } }`, map[string]any{"id": id})
+		r := e.query(`query Q($id: ID!) { identity(id: $id) { displayName } }`, map[string]any{"id": id})
+		if len(r.Errors) > 0 || r.status != 200 {
+			t.Fatalf("%d %+v", r.status, r.Errors)
+		}
+		if n := e.calls.Count("getHistoricalIdentity"); n != 2 {
+			t.Errorf("%d calls, want the refused one and its retry with a new token", n)
+		}
+	})
+
+	t.Run("401 from the token endpoint is UNAUTHENTICATED", func(t *testing.T) {
+		e := newEnv(t, simtenant.Options{}, graph.Options{}, func(c *config.Config) { c.ClientSecret = "not-the-secret" })
+		id := e.firstIdentity()
+		r := e.query(`query Q($id: ID!) { identity(id: $id) { id } gateway { tenant } }`, map[string]any{"id": id})
 		if err := r.errorAt(t, "identity"); err.code() != "UNAUTHENTICATED" {
 			t.Errorf("%+v", err)
+		}
+		if e.calls.Total() != 0 {
+			t.Errorf("%d API calls without a token", e.calls.Total())
 		}
 	})
 }

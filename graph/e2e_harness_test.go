@@ -1,81 +1,65 @@
 package graph_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
-
+	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/config"
+	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/graph"
-	"github.com/sailgraph/sailgraph/graph/resolvers"
-	"github.com/sailgraph/sailgraph/internal/spectest"
+	"github.com/sailgraph/sailgraph/graph/loaders"
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/history"
-	"github.com/sailgraph/sailgraph/upstream/reports"
-	"github.com/sailgraph/sailgraph/upstream/rolemining"
-	"github.com/sailgraph/sailgraph/upstream/route"
 	"github.com/sailgraph/sailgraph/upstream/tasks"
 )
 
-// The end-to-end tests send GraphQL documents over HTTP to the gateway's
-// handler, whose resolvers use the real upstream clients over real HTTP
-// against a simulated tenant. Every upstream exchange is validated against
-// SailPoint's spec (spectest) and counted (callCounter).
+// The end-to-end tests send GraphQL documents over HTTP to a whole
+// gateway (gateway.New through gatewaytest), whose resolvers use the real
+// upstream clients and transport chain over real HTTP against a simulated
+// tenant. Every upstream exchange is validated against SailPoint's spec
+// and counted. The upstream cache is off, so that each query's calls are
+// its own; the cache has its own end-to-end tests.
 
 // env is one gateway in front of one simulated tenant.
 type env struct {
 	t       testing.TB
 	tn      *simtenant.Tenant
-	gateway *httptest.Server
-	calls   *callCounter
+	gw      *gatewaytest.Gateway
+	calls   *gatewaytest.Calls
 	history *history.Client // for reading the tenant directly, uncounted
 	tasks   *tasks.Client
 }
 
-func newEnv(t testing.TB, topts simtenant.Options, gopts graph.Options) *env {
+// noCache turns the upstream cache off.
+const noCache = "immutable=0,slow=0,volatile=0,notfound=0"
+
+func newEnv(t testing.TB, topts simtenant.Options, gopts graph.Options, adjust ...func(*config.Config)) *env {
 	t.Helper()
-	if topts.Identities == 0 {
-		topts.Identities = 120
-	}
-	if topts.Seed == 0 {
-		topts.Seed = 7
-	}
-	topts.RateLimit = -1 // the tests count calls; the limit is forced where it is tested
-	tn := simtenant.New(topts)
-	up := httptest.NewServer(tn.Handler())
-	t.Cleanup(up.Close)
-
-	id, secret := tn.ClientID()
-	tokens := (&clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: up.URL + "/oauth/token"}).TokenSource(context.Background())
-	calls := &callCounter{base: http.DefaultTransport, byOp: map[string]int{}}
-	counted := &http.Client{Timeout: time.Minute, Transport: &oauth2.Transport{Source: tokens, Base: spectest.NewTransport(t, calls)}}
-	direct := &http.Client{Timeout: time.Minute, Transport: &oauth2.Transport{Source: tokens, Base: http.DefaultTransport}}
-
-	res := &resolvers.Resolver{Tenant: "simulated", Simulated: true}
-	res.History = must(history.New(up.URL, counted))
-	res.TaskStatus = must(tasks.New(up.URL, counted))
-	res.Reports = must(reports.New(up.URL, counted))
-	res.RoleMining = must(rolemining.New(up.URL, counted))
-	if gopts.Logger == nil {
-		gopts.Logger = slog.New(slog.DiscardHandler)
-	}
-	gw := httptest.NewServer(graph.NewHandler(res, gopts))
-	t.Cleanup(gw.Close)
+	gw := gatewaytest.New(t, gatewaytest.Options{
+		Tenant: topts,
+		Config: func(c *config.Config) {
+			c.CachePolicy = must(cache.ParsePolicy(noCache, nil))
+			c.MaxCost = max(c.MaxCost, gopts.MaxCost)
+			for _, a := range adjust {
+				a(c)
+			}
+		},
+		Graph: func(o *graph.Options) {
+			if gopts.Loaders != (loaders.Options{}) {
+				o.Loaders = gopts.Loaders
+			}
+		},
+	})
+	direct := gw.Direct()
 	return &env{
-		t: t, tn: tn, gateway: gw, calls: calls,
-		history: must(history.New(up.URL, direct)),
-		tasks:   must(tasks.New(up.URL, direct)),
+		t: t, tn: gw.Tenant, gw: gw, calls: gw.Calls,
+		history: must(history.New(gw.TenantURL, direct)),
+		tasks:   must(tasks.New(gw.TenantURL, direct)),
 	}
 }
 
@@ -115,31 +99,12 @@ func (e gqlError) path() string {
 // the call counts first so that they are this query's.
 func (e *env) query(doc string, vars map[string]any) response {
 	e.t.Helper()
-	e.calls.reset()
-	body, err := json.Marshal(map[string]any{"query": doc, "variables": vars})
-	if err != nil {
-		e.t.Fatal(err)
+	e.calls.Reset()
+	a := e.gw.Query(doc, vars)
+	r := response{status: a.Status, Data: a.Data, Extensions: a.Extensions}
+	for _, ge := range a.Errors {
+		r.Errors = append(r.Errors, gqlError(ge))
 	}
-	req, err := http.NewRequest(http.MethodPost, e.gateway.URL, bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/graphql-response+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var r response
-	if err := json.Unmarshal(b, &r); err != nil {
-		e.t.Fatalf("answer is not JSON: %v\n%s", err, b)
-	}
-	r.status = resp.StatusCode
 	return r
 }
 
@@ -167,116 +132,6 @@ func (r response) errorAt(t *testing.T, path string) gqlError {
 	}
 	t.Fatalf("no error at %s; errors: %+v", path, r.Errors)
 	return gqlError{}
-}
-
-// callCounter counts upstream requests by operation, and the most that
-// were in flight at once. With a gate set, requests whose path contains
-// the gate's marker wait until that many of them are in flight together
-// (or a generous timeout passes): concurrent resolvers meet there, while
-// sequential ones would each time out alone and leave maxInFlight at 1.
-type callCounter struct {
-	base http.RoundTripper
-
-	mu          sync.Mutex
-	byOp        map[string]int // operationId -> count
-	queries     []string       // "path?query" of every request
-	inFlight    int
-	maxInFlight int
-	gate        *gate
-}
-
-type gate struct {
-	marker  string
-	want    int
-	arrived int
-	open    chan struct{}
-}
-
-func (c *callCounter) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.byOp, c.queries, c.maxInFlight = map[string]int{}, nil, 0
-}
-
-// setGate makes requests whose path contains marker wait for each other
-// until want of them are in flight.
-func (c *callCounter) setGate(marker string, want int) {
-	c.mu.Lock()
-	c.gate = &gate{marker: marker, want: want, open: make(chan struct{})}
-	c.mu.Unlock()
-}
-
-func (c *callCounter) RoundTrip(req *http.Request) (*http.Response, error) {
-	op := operationOf(req)
-	c.mu.Lock()
-	c.byOp[op]++
-	c.queries = append(c.queries, req.URL.Path+"?"+req.URL.RawQuery)
-	c.inFlight++
-	c.maxInFlight = max(c.maxInFlight, c.inFlight)
-	g := c.gate
-	var wait chan struct{}
-	if g != nil && strings.Contains(req.URL.Path, g.marker) {
-		g.arrived++
-		if g.arrived >= g.want {
-			select {
-			case <-g.open:
-			default:
-				close(g.open)
-			}
-		}
-		wait = g.open
-	}
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.inFlight--
-		c.mu.Unlock()
-	}()
-	if wait != nil {
-		timer := time.NewTimer(20 * time.Second)
-		select {
-		case <-wait:
-		case <-timer.C:
-		case <-req.Context().Done():
-		}
-		timer.Stop()
-	}
-	return c.base.RoundTrip(req)
-}
-
-// count returns how many requests went to op.
-func (c *callCounter) count(op string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.byOp[op]
-}
-
-func (c *callCounter) total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, v := range c.byOp {
-		n += v
-	}
-	return n
-}
-
-func (c *callCounter) snapshot() (map[string]int, []string, int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	byOp := make(map[string]int, len(c.byOp))
-	for k, v := range c.byOp {
-		byOp[k] = v
-	}
-	return byOp, append([]string(nil), c.queries...), c.maxInFlight
-}
-
-// operationOf names a request by its operationId in the spec.
-func operationOf(req *http.Request) string {
-	if r, ok := route.Match(req.Method, req.URL.Path); ok {
-		return r.Operation
-	}
-	return req.Method + " " + req.URL.Path
 }
 
 func mapsEqual(a, b map[string]int) bool {

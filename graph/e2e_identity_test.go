@@ -115,12 +115,12 @@ func TestIdentityPage(t *testing.T) {
 	e := newEnv(t, simtenant.Options{}, graph.Options{})
 	id := e.firstIdentity()
 	e.tn.SetLatency(200 * time.Millisecond)
-	e.calls.setGate("/historical-identities/"+id+"/", 4)
+	e.calls.SetGate("/historical-identities/"+id+"/", 4)
 
 	var d pageData
 	e.mustQuery(identityPage, map[string]any{"id": id}, &d)
 
-	byOp, _, maxInFlight := e.calls.snapshot()
+	byOp, _, maxInFlight := e.calls.Snapshot()
 	want := map[string]int{
 		"getHistoricalIdentity":       1, // also serves snapshotDate, attributes, accessItemCounts
 		"getIdentityStartDate":        1,
@@ -217,7 +217,7 @@ func TestEqualCallsOnceAndCountOnlyWhenSelected(t *testing.T) {
 		counted: events(first: 5) { totalCount }
 		uncounted: accessItems(first: 5) { nodes { id } }
 		accessItems(first: 5) { nodes { id } } } } }`, nil, &d)
-	byOp, queries, _ := e.calls.snapshot()
+	byOp, queries, _ := e.calls.Snapshot()
 	want := map[string]int{"listHistoricalIdentities": 1, "getHistoricalIdentity": 3, "getHistoricalIdentityEvents": 3, "listIdentityAccessItems": 3}
 	if !mapsEqual(byOp, want) {
 		t.Errorf("upstream calls %v, want %v", byOp, want)
@@ -537,7 +537,7 @@ func TestSnapshotsAndComparisons(t *testing.T) {
 		accessDiff(accessType: ENTITLEMENT, snapshot1: $first, snapshot2: $last, first: 100) { totalCount nodes { id change displayName } }
 	} }`, map[string]any{"id": id, "second": second, "first": first, "last": last}, &d)
 
-	byOp, _, _ := e.calls.snapshot()
+	byOp, _, _ := e.calls.Snapshot()
 	want := map[string]int{
 		"getHistoricalIdentity":              1,
 		"listIdentitySnapshots":              1,
@@ -626,7 +626,7 @@ func TestPagingAcrossUpstreamPages(t *testing.T) {
 	const q = `query Q($first: Int, $after: String) { identities(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`
 	var p1 conn
 	e.mustQuery(q, map[string]any{"first": 300}, &p1)
-	_, queries1, _ := e.calls.snapshot()
+	_, queries1, _ := e.calls.Snapshot()
 	if len(p1.Identities.Edges) != 300 || !p1.Identities.PageInfo.HasNextPage {
 		t.Fatalf("first page: %d edges, hasNextPage %v", len(p1.Identities.Edges), p1.Identities.PageInfo.HasNextPage)
 	}
@@ -635,10 +635,10 @@ func TestPagingAcrossUpstreamPages(t *testing.T) {
 		t.Errorf("upstream requests %v, want %v", queries1, want)
 	}
 
-	e.calls.setGate("/beta/historical-identities", 4) // the rest comes in four pages at once
+	e.calls.SetGate("/beta/historical-identities", 4) // the rest comes in four pages at once
 	var p2 conn
 	e.mustQuery(q, map[string]any{"first": 1000, "after": p1.Identities.PageInfo.EndCursor}, &p2)
-	byOp, _, maxInFlight := e.calls.snapshot()
+	byOp, _, maxInFlight := e.calls.Snapshot()
 	if len(p2.Identities.Edges) != 300 || p2.Identities.PageInfo.HasNextPage {
 		t.Fatalf("second page: %d edges, hasNextPage %v", len(p2.Identities.Edges), p2.Identities.PageInfo.HasNextPage)
 	}

@@ -50,7 +50,7 @@ func TestReports(t *testing.T) {
 		if err := r.errorAt(t, "startReport"); err.code() != "BAD_USER_INPUT" || !strings.Contains(err.Message, "input.") {
 			t.Errorf("%s: %+v", name, err)
 		}
-		if n := e.calls.total(); n != 0 {
+		if n := e.calls.Total(); n != 0 {
 			t.Errorf("%s: %d upstream calls", name, n)
 		}
 	}
@@ -75,7 +75,7 @@ func TestReports(t *testing.T) {
 	if task.Report.Status != nil || task.Report.CSV != nil {
 		t.Errorf("a running report has status %v and file %v", task.Report.Status, task.Report.CSV)
 	}
-	if n := e.calls.count("startReport"); n != 1 {
+	if n := e.calls.Count("startReport"); n != 1 {
 		t.Errorf("%d startReport calls", n)
 	}
 
@@ -158,7 +158,7 @@ func TestRoleMiningExport(t *testing.T) {
 	}
 	r = e.query(`query Q($s: ID!, $r: ID!) { roleMiningExport(sessionId: $s, potentialRoleId: $r, exportId: "not-a-uuid") { status } }`,
 		map[string]any{"s": session, "r": role})
-	if err := r.errorAt(t, "roleMiningExport"); err.code() != "BAD_USER_INPUT" || e.calls.total() != 0 {
-		t.Errorf("malformed export id: %+v, %d calls", err, e.calls.total())
+	if err := r.errorAt(t, "roleMiningExport"); err.code() != "BAD_USER_INPUT" || e.calls.Total() != 0 {
+		t.Errorf("malformed export id: %+v, %d calls", err, e.calls.Total())
 	}
 }

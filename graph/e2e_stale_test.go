@@ -1,51 +1,23 @@
 package graph_test
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
-
-	"github.com/sailgraph/sailgraph/cache"
-	"github.com/sailgraph/sailgraph/graph"
-	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/simtenant"
-	"github.com/sailgraph/sailgraph/upstream/history"
-	"github.com/sailgraph/sailgraph/upstream/httpcache"
-	"github.com/sailgraph/sailgraph/upstream/principal"
 )
 
 // Through the real cache: once the tenant fails, an identity page past its
 // freshness is served from the cache, and the response says which fields
 // are stale and how old they are.
 func TestStaleServeThroughTheRealCache(t *testing.T) {
-	tn := simtenant.New(simtenant.Options{Identities: 30, Seed: 3, RateLimit: -1})
-	up := httptest.NewServer(tn.Handler())
-	t.Cleanup(up.Close)
-	id, secret := tn.ClientID()
-	tokens := (&clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: up.URL + "/oauth/token"}).TokenSource(context.Background())
-
 	clock := clocktest.New(time.Now())
-	c, err := cache.New(cache.NewMemory(cache.MemoryOptions{Now: clock.Now}), cache.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc := &http.Client{Transport: httpcache.New(c, &oauth2.Transport{Source: tokens, Base: http.DefaultTransport}, httpcache.Options{Now: clock.Now})}
-	res := &resolvers.Resolver{Tenant: "simulated", Simulated: true, History: must(history.New(up.URL, hc))}
-	h := graph.NewHandler(res, graph.Options{Logger: slog.New(slog.DiscardHandler)})
-	p := principal.ForClient("sim", id)
-	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(principal.With(r.Context(), p)))
-	}))
-	t.Cleanup(gw.Close)
-	e := &env{t: t, tn: tn, gateway: gw, calls: &callCounter{byOp: map[string]int{}}}
+	gw := gatewaytest.New(t, gatewaytest.Options{Tenant: simtenant.Options{Identities: 30, Seed: 3}, Clock: clock.Now})
+	tn := gw.Tenant
+	e := &env{t: t, tn: tn, gw: gw, calls: gw.Calls}
 
 	var list struct {
 		Identities struct{ Nodes []struct{ ID string } }

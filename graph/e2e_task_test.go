@@ -71,7 +71,7 @@ func TestTaskLookupsAreBatched(t *testing.T) {
 	var d map[string]*taskData
 	e.mustQuery(`query Q($a: ID!, $b: ID!, $c: ID!) { a: task(id: $a) { `+taskFields+` } b: task(id: $b) { `+taskFields+` } c: task(id: $c) { `+taskFields+` } again: task(id: $a) { id } }`,
 		map[string]any{"a": done.Items[0].ID, "b": done.Items[1].ID, "c": done.Items[2].ID}, &d)
-	byOp, queries, _ := e.calls.snapshot()
+	byOp, queries, _ := e.calls.Snapshot()
 	if !mapsEqual(byOp, map[string]int{"getTaskStatusList": 1}) {
 		t.Fatalf("upstream calls %v, want one list call", byOp)
 	}
@@ -88,7 +88,7 @@ func TestTaskLookupsAreBatched(t *testing.T) {
 
 	r := e.query(`query Q($a: ID!, $p: ID!) { a: task(id: $a) { id } p: task(id: $p) { id completionStatus } gone: task(id: "no-such-task") { id } }`,
 		map[string]any{"a": done.Items[0].ID, "p": pending.Items[0].ID})
-	byOp, queries, _ = e.calls.snapshot()
+	byOp, queries, _ = e.calls.Snapshot()
 	if !mapsEqual(byOp, map[string]int{"getTaskStatusList": 2}) {
 		t.Errorf("upstream calls %v, want two list calls", byOp)
 	}

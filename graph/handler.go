@@ -45,9 +45,6 @@ type Options struct {
 	// QueryCacheSize is how many parsed and validated documents are kept.
 	// Default 1000.
 	QueryCacheSize int
-	// Stale lists the cache's stale serves of each request in the
-	// response's extensions.stale. Default: CacheStaleNotes.
-	Stale StaleNotes
 	// Loaders tune the per-request loaders.
 	Loaders loaders.Options
 	// Scope implements the schema's @scope directive (field-level
@@ -83,9 +80,6 @@ func (o Options) withDefaults() Options {
 	if o.QueryCacheSize <= 0 {
 		o.QueryCacheSize = 1000
 	}
-	if o.Stale == nil {
-		o.Stale = CacheStaleNotes{}
-	}
 	if o.Scope == nil {
 		o.Scope = allowScope
 	}
@@ -119,7 +113,7 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
 	srv.Use(depthLimit{max: opts.MaxDepth})
 	srv.Use(&costLimit{max: opts.MaxCost})
-	srv.Use(staleReport{notes: opts.Stale})
+	srv.Use(staleReport{})
 	for _, ext := range opts.Extensions {
 		srv.Use(ext)
 	}

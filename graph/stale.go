@@ -4,23 +4,13 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/sailgraph/sailgraph/record"
 )
 
-// StaleNotes connects the graph to the cache's record of answers it served
-// stale (past their freshness, while the tenant was rate limited or down),
-// so that the response can say which fields are stale and how old.
-// CacheStaleNotes implements it over the cache package.
-type StaleNotes interface {
-	// Collect returns ctx carrying a fresh record for one request, and a
-	// function listing what has been recorded in it so far.
-	Collect(ctx context.Context) (context.Context, func() []StaleServe)
-	// Label returns ctx naming the GraphQL field that upstream calls made
-	// with it are for.
-	Label(ctx context.Context, label string) context.Context
-}
-
-// StaleServe is one upstream answer served stale, as the response's
-// extensions.stale lists it.
+// StaleServe is one upstream answer served stale (past its freshness,
+// while the tenant was rate limited or down, or being refreshed), as the
+// response's extensions.stale lists it.
 type StaleServe struct {
 	// Field is the path of the GraphQL field the answer was for, e.g.
 	// "identity.accessItems".
@@ -35,16 +25,15 @@ type StaleServe struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// staleReport is the gqlgen extension that labels resolver fields for the
-// cache and lists its stale serves in extensions.stale.
-type staleReport struct {
-	notes StaleNotes
-}
+// staleReport is the gqlgen extension that lists the request's stale
+// serves, from its record.Record, in extensions.stale. It costs nothing
+// per field: the field path is read from the upstream call's context only
+// when a stale answer is served.
+type staleReport struct{}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationInterceptor
-	graphql.FieldInterceptor
 } = staleReport{}
 
 // ExtensionName names the extension for gqlgen.
@@ -53,31 +42,37 @@ func (staleReport) ExtensionName() string { return "StaleReport" }
 // Validate accepts every schema.
 func (staleReport) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptOperation gives the operation a fresh record and adds what it
-// holds at the end to the response.
-func (s staleReport) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	ctx, list := s.notes.Collect(ctx)
+// InterceptOperation labels the record's stale serves with field paths and
+// adds them to the response at the end.
+func (staleReport) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	rec := record.From(ctx)
+	rec.SetLabeler(fieldPath)
 	respond := next(ctx)
 	return func(ctx context.Context) *graphql.Response {
 		resp := respond(ctx)
 		if resp == nil {
 			return nil
 		}
-		if served := list(); len(served) > 0 {
+		if served := rec.StaleServes(); len(served) > 0 {
 			if resp.Extensions == nil {
 				resp.Extensions = map[string]any{}
 			}
-			resp.Extensions["stale"] = served
+			out := make([]StaleServe, len(served))
+			for i, s := range served {
+				out[i] = StaleServe{Field: s.Field, Operation: s.Operation, Resource: s.Resource, AgeSeconds: s.Age.Seconds(), Reason: s.Reason}
+			}
+			resp.Extensions["stale"] = out
 		}
 		return resp
 	}
 }
 
-// InterceptField labels the upstream calls of resolver fields with the
-// field's path.
-func (s staleReport) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.IsResolver {
-		ctx = s.notes.Label(ctx, fc.Path().String())
+// fieldPath is the path of the resolver field whose upstream call ctx is.
+func fieldPath(ctx context.Context) string {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if fc.IsResolver {
+			return fc.Path().String()
+		}
 	}
-	return next(ctx)
+	return ""
 }

@@ -4,41 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/record"
 )
 
-// recordingNotes is a StaleNotes whose record the fake upstream below
-// writes to, as the cache does when it serves an answer stale.
-type recordingNotes struct{}
-
-type (
-	recordKey struct{}
-	labelKey  struct{}
-)
-
-type record struct {
-	mu     sync.Mutex
-	served []StaleServe
-}
-
-func (recordingNotes) Collect(ctx context.Context) (context.Context, func() []StaleServe) {
-	rec := &record{}
-	return context.WithValue(ctx, recordKey{}, rec), func() []StaleServe {
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
-		return append([]StaleServe(nil), rec.served...)
-	}
-}
-
-func (recordingNotes) Label(ctx context.Context, label string) context.Context {
-	return context.WithValue(ctx, labelKey{}, label)
-}
-
-// staleTasks answers the pending-task count as if from a stale cache entry.
+// staleTasks answers the pending-task count as if from a stale cache
+// entry: it notes the stale serve on the request's record, as the cache
+// layer does.
 type staleTasks struct {
 	resolvers.TasksAPI // only CountPendingTasks is called
 	stale              bool
@@ -46,19 +23,23 @@ type staleTasks struct {
 
 func (s staleTasks) CountPendingTasks(ctx context.Context) (int, error) {
 	if s.stale {
-		rec := ctx.Value(recordKey{}).(*record)
-		label, _ := ctx.Value(labelKey{}).(string)
-		rec.mu.Lock()
-		rec.served = append(rec.served, StaleServe{Field: label, Operation: "getPendingTaskHeaders", AgeSeconds: 42, Reason: "rate_limited"})
-		rec.mu.Unlock()
+		record.From(ctx).AddStale(ctx, record.Stale{Operation: "getPendingTaskHeaders", Age: 42 * time.Second, Reason: "rate_limited"})
 	}
 	return 7, nil
+}
+
+// withRecord gives every request a record, as the gateway's request-id
+// middleware does.
+func withRecord(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(record.With(r.Context(), record.New("test"))))
+	})
 }
 
 func TestStaleServesAreReported(t *testing.T) {
 	for _, stale := range []bool{true, false} {
 		res := &resolvers.Resolver{Tenant: "example.test", TaskStatus: staleTasks{stale: stale}}
-		srv := httptest.NewServer(NewHandler(res, Options{Stale: recordingNotes{}, Logger: slog.New(slog.DiscardHandler)}))
+		srv := httptest.NewServer(withRecord(NewHandler(res, Options{Logger: slog.New(slog.DiscardHandler)})))
 		ex := post(t, srv, mediaGraphQLResponse, mediaJSON, queryBody("{ count: pendingTaskCount gateway { tenant } }"))
 		srv.Close()
 		if ex.status != 200 || string(ex.body.Data) != `{"count":7,"gateway":{"tenant":"example.test"}}` {
@@ -76,6 +57,7 @@ func TestStaleServesAreReported(t *testing.T) {
 		if err := json.Unmarshal(b, &served); err != nil {
 			t.Fatal(err)
 		}
+		// The field path is read from the call's context, only now.
 		want := StaleServe{Field: "count", Operation: "getPendingTaskHeaders", AgeSeconds: 42, Reason: "rate_limited"}
 		if len(served) != 1 || served[0] != want {
 			t.Errorf("extensions.stale %+v, want [%+v]", served, want)

@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/sailgraph/sailgraph/record"
 )
 
 // The transports serve GraphQL over HTTP as the GraphQL-over-HTTP spec
@@ -151,6 +155,11 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		if wait, refused := record.From(ctx).Refusal(); refused { // the caller's fair share
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+			writeJSON(w, media, http.StatusTooManyRequests, requestErrorBody(resp))
+			return
+		}
 		writeRequestError(w, media, resp)
 		return
 	}
@@ -172,6 +181,11 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 		return
 	}
 	writeJSON(w, media, http.StatusOK, resp)
+}
+
+// retryAfterSeconds rounds a wait up to whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 // writeRequestError writes a response that has no data: 400 for

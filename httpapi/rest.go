@@ -7,11 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/sailgraph/sailgraph/upstream/route"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // MaxRESTRequestBody caps the body of a REST call (the upstream's request
@@ -37,33 +39,53 @@ type REST struct {
 	Client *http.Client
 	// Tenant is the tenant's base URL, e.g. https://acme.api.identitynow.com.
 	Tenant string
+	// Timeout bounds a call's upstream work, waits included, except the
+	// file downloads, which may stream for minutes (their wait for the
+	// tenant's headers is bounded by the base transport instead). Zero:
+	// no bound of its own.
+	Timeout time.Duration
 	// Log gets a line for each call that failed on the way to the tenant
 	// (default slog.Default()).
 	Log *slog.Logger
 }
 
-// Register mounts the REST side on e under /beta/ and /v2024/, with the
-// given middleware (authentication, authorization, timeouts) around it.
-// Paths there that name none of the 23 operations are answered 404 with
-// an ErrorResponseDto.
+// Register mounts the REST side on e under every API root of both
+// generations (/beta, /v2024, /historical-identities/v1, ...), behind m
+// (authentication, fair share). Each request is matched to its operation
+// once (match), then authorized by the operation's scopes and bounded by
+// Timeout. A path that names no operation is answered 404 with an
+// ErrorResponseDto, a known path with another method 405.
 func (h *REST) Register(e *echo.Echo, m ...echo.MiddlewareFunc) {
-	for _, api := range []route.API{route.Beta, route.V2024} {
-		e.Any("/"+string(api)+"/*", h.serve, m...)
+	mw := append(slices.Clone(m), match, requireOperationScope, boundUnlessDownload(h.Timeout))
+	for _, root := range op.Roots() {
+		e.Any(root, h.serve, mw...)
+		e.Any(root+"/*", h.serve, mw...)
 	}
 }
 
-// Operation names the upstream operation a REST request is for, and false
-// for a path and method the REST side does not serve. Authorization
-// middleware uses it with Scopes.
-func Operation(r *http.Request) (string, bool) {
-	rt, ok := route.Match(r.Method, r.URL.Path)
-	return rt.Operation, ok
+// match is the REST side's one entry point: it names the operation a
+// request is for, once, and puts the op.Call in its context, where the
+// scope check, the deadline, the handler and every upstream layer read it.
+func match(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		call, ok := op.Match(r.Method, r.URL.Path)
+		if !ok {
+			if allow := op.Methods(r.URL.Path); len(allow) > 0 {
+				c.Response().Header().Set("Allow", strings.Join(allow, ", "))
+				return writeErrorDto(c, http.StatusMethodNotAllowed, "405 Method Not Allowed", r.Method+" is not served at "+r.URL.Path)
+			}
+			return writeErrorDto(c, http.StatusNotFound, "404 Not found", "no operation "+r.Method+" "+r.URL.Path)
+		}
+		c.SetRequest(r.WithContext(op.With(r.Context(), call)))
+		return next(c)
+	}
 }
 
 func (h *REST) serve(c echo.Context) error {
 	in := c.Request()
-	rt, ok := route.Match(in.Method, in.URL.Path)
-	if !ok {
+	call, ok := op.FromRequest(in)
+	if !ok { // mounted without match: a wiring bug
 		return writeErrorDto(c, http.StatusNotFound, "404 Not found", "no operation "+in.Method+" "+in.URL.Path)
 	}
 	out, status, err := h.outbound(in)
@@ -72,7 +94,7 @@ func (h *REST) serve(c echo.Context) error {
 	}
 	resp, err := h.Client.Do(out)
 	if err != nil {
-		return h.transportFailure(c, rt, err)
+		return h.transportFailure(c, call, err)
 	}
 	defer resp.Body.Close()
 	copyResponseHeader(c.Response().Header(), resp)
@@ -84,7 +106,7 @@ func (h *REST) serve(c echo.Context) error {
 	if _, err := io.CopyBuffer(c.Response(), resp.Body, make([]byte, 32<<10)); err != nil && !errors.Is(err, context.Canceled) {
 		// The status is sent: all that is left is to cut the stream short,
 		// so that the caller sees a truncated body rather than a whole one.
-		h.logger().Warn("REST answer interrupted", "operation", rt.Operation, "error", err.Error())
+		h.logger().Warn("REST answer interrupted", "operation", call.Op.Name, "error", err.Error())
 		return err
 	}
 	return nil

@@ -2,46 +2,38 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/sailgraph/sailgraph/access"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
-// RequireOperationScope authorizes a REST call like the GraphQL field it
-// mirrors: the caller needs one of the scopes the spec lists for the
-// operation. Paths that are not one of the 23 operations pass on (the REST
-// handler answers them 404).
-func RequireOperationScope(next echo.HandlerFunc) echo.HandlerFunc {
+// requireOperationScope authorizes a REST call like the GraphQL field it
+// mirrors: the caller needs one of the scopes the operation's table entry
+// lists (op.Operation.Scopes, the spec's). Mount it after match.
+func requireOperationScope(next echo.HandlerFunc) echo.HandlerFunc {
 	// One guarded handler per operation, built once at registration rather
 	// than on every request.
-	guarded := make(map[string]echo.HandlerFunc, len(operationScopes))
-	for op, names := range operationScopes {
-		need := make([]access.Scope, 0, len(names))
-		for _, n := range names {
+	guarded := make(map[*op.Operation]echo.HandlerFunc)
+	for _, o := range op.All() {
+		need := make([]access.Scope, 0, len(o.Scopes))
+		for _, n := range o.Scopes {
 			if s, err := access.ParseScope(n); err == nil {
 				need = append(need, s)
 			}
 		}
-		guarded[op] = access.RequireScope(need...)(next)
+		guarded[o] = access.RequireScope(need...)(next)
 	}
 	return func(c echo.Context) error {
-		if op, ok := Operation(c.Request()); ok {
-			if h, found := guarded[op]; found {
+		if call, ok := op.FromRequest(c.Request()); ok {
+			if h, found := guarded[call.Op]; found {
 				return h(c)
 			}
 		}
-		return next(c) // not one of the 23 operations: the handler answers 404
+		return next(c)
 	}
-}
-
-// isDownload reports whether r is one of the two operations that stream a
-// file, which may take minutes.
-func isDownload(r *http.Request) bool {
-	op, _ := Operation(r)
-	return op == "getReport" || op == "downloadRoleMiningPotentialRoleZip"
 }
 
 // Deadline bounds a request's upstream work by d: a GraphQL operation
@@ -58,15 +50,19 @@ func Deadline(d time.Duration) echo.MiddlewareFunc {
 	}
 }
 
-// BoundUnlessDownload is Deadline for the REST side, except the file
+// boundUnlessDownload is Deadline for the REST side, except the file
 // downloads, which may stream for minutes (their wait for the tenant's
-// headers is bounded by the base transport instead).
-func BoundUnlessDownload(d time.Duration) echo.MiddlewareFunc {
+// headers is bounded by the base transport instead). d <= 0 bounds
+// nothing.
+func boundUnlessDownload(d time.Duration) echo.MiddlewareFunc {
+	if d <= 0 {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
 	bound := Deadline(d)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		bounded := bound(next)
 		return func(c echo.Context) error {
-			if isDownload(c.Request()) {
+			if call, ok := op.FromRequest(c.Request()); ok && call.Op.Download {
 				return next(c)
 			}
 			return bounded(c)

@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
-	"github.com/sailgraph/sailgraph/upstream/route"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // ErrorResponseDto is SailPoint's error body, which the REST side answers
@@ -64,7 +64,7 @@ func detailFor(status int) string {
 // transportFailure answers a call the chain could not complete: a budget
 // refusal becomes the tenant's own 429 with Retry-After, a timeout 504,
 // anything else 502. A caller that went away gets nothing.
-func (h *REST) transportFailure(c echo.Context, rt route.Route, err error) error {
+func (h *REST) transportFailure(c echo.Context, call *op.Call, err error) error {
 	ctx := c.Request().Context()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
@@ -82,7 +82,7 @@ func (h *REST) transportFailure(c echo.Context, rt route.Route, err error) error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		status = http.StatusGatewayTimeout
 	}
-	h.logger().WarnContext(ctx, "REST call failed", "operation", rt.Operation, "api", string(rt.API), "status", status, "error", err.Error())
+	h.logger().WarnContext(ctx, "REST call failed", "operation", call.Op.Name, "api", string(call.API()), "status", status, "error", err.Error())
 	text := "the tenant could not be reached"
 	if status == http.StatusGatewayTimeout {
 		text = "the tenant did not answer in time"

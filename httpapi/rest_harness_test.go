@@ -1,9 +1,8 @@
-package httpapi
+package httpapi_test
 
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,20 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/sailgraph/sailgraph/access"
-	"github.com/sailgraph/sailgraph/cache"
-	"github.com/sailgraph/sailgraph/internal/redistest"
+	"github.com/sailgraph/sailgraph/config"
+	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/internal/spectest"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
-	"github.com/sailgraph/sailgraph/upstream/httpcache"
-	"github.com/sailgraph/sailgraph/upstream/principal"
-	"github.com/sailgraph/sailgraph/upstream/reports"
-	"github.com/sailgraph/sailgraph/upstream/transport"
 )
 
 // callerSecret is the Authorization a test client sends to the gateway;
@@ -54,7 +47,8 @@ func (c *testClock) Advance(d time.Duration) {
 type envOptions struct {
 	// budget is the gateway's own rate (default 1000 per second).
 	budget ratelimit.Rate
-	// timeout bounds each REST call, as the lead's withTimeout does (0: none).
+	// timeout bounds each REST call (SAILGRAPH_UPSTREAM_TIMEOUT; 0: the
+	// default).
 	timeout time.Duration
 	// now is the tenants' clock (default the real one).
 	now func() time.Time
@@ -65,9 +59,9 @@ type envOptions struct {
 	lean bool
 }
 
-// env is the gateway's REST side and downloads, wired as server.go wires
-// them (the real transport chain with the cache outermost, Redis for the
-// cache and the budget), in front of a simulated tenant over loopback. A
+// env is a whole gateway (gateway.New, through gatewaytest; Redis for the
+// cache and the budget) whose REST side and downloads the tests call, in
+// front of a simulated tenant over loopback. A
 // twin tenant of the same seed and clock is served directly, to compare
 // the gateway's answers with the tenant's own.
 type env struct {
@@ -86,65 +80,24 @@ type env struct {
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	if o.budget.N == 0 {
-		o.budget = ratelimit.Rate{N: 1000, Per: time.Second}
-	}
 	if o.now == nil {
 		o.now = time.Now
 	}
 	topts := simtenant.Options{Seed: 7, Identities: 60, RateLimit: -1, Now: o.now, ReportDuration: o.reportDuration}
-	e := &env{t: t, tn: simtenant.New(topts), upstreamAuth: &headerLog{}}
-	tenant := httptest.NewServer(e.tn.Handler())
-	t.Cleanup(tenant.Close)
-
-	rdb := redistest.Start(t).Client()
-	lim := ratelimit.NewRedis(rdb, o.budget, ratelimit.RedisOptions{})
-	t.Cleanup(func() { _ = lim.Close() })
-	c, err := cache.New(cache.NewRedis(rdb, cache.RedisOptions{Timeout: 5 * time.Second}), cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = c.Close(ctx)
-	})
-
-	var base http.RoundTripper = &http.Transport{MaxIdleConnsPerHost: 16}
-	t.Cleanup(base.(*http.Transport).CloseIdleConnections)
-	if !o.lean {
-		base = spectest.NewTransport(t, base)
-	}
-	base = recordAuth{log: e.upstreamAuth, next: base}
-	id, secret := e.tn.ClientID()
-	me := principal.ForClient("sim", id)
-	rt := transport.New(transport.Config{
-		Base:      base,
-		Principal: me,
-		Credentials: &clientcredentials.Config{
-			ClientID: id, ClientSecret: secret,
-			TokenURL: tenant.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader,
+	e := &env{t: t, upstreamAuth: &headerLog{}}
+	gw := gatewaytest.New(t, gatewaytest.Options{
+		Tenant: topts,
+		Redis:  true,
+		Budget: o.budget,
+		NoSpec: o.lean,
+		Base:   func(next http.RoundTripper) http.RoundTripper { return recordAuth{log: e.upstreamAuth, next: next} },
+		Config: func(c *config.Config) {
+			if o.timeout > 0 {
+				c.UpstreamTimeout = o.timeout
+			}
 		},
-		Limiter: lim,
 	})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hc := &http.Client{Transport: httpcache.New(c, rt, httpcache.Options{Logger: log})}
-	rc, err := reports.New(tenant.URL, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	ec := echo.New()
-	ec.Use(asPrincipal(me))
-	var mw []echo.MiddlewareFunc
-	if o.timeout > 0 {
-		mw = append(mw, Deadline(o.timeout))
-	}
-	(&REST{Client: hc, Tenant: tenant.URL, Log: log}).Register(ec, mw...)
-	(&Downloads{Reports: rc, Log: log}).Register(ec)
-	gw := httptest.NewServer(ec)
-	t.Cleanup(gw.Close)
-	e.gateway = gw.URL
+	e.tn, e.gateway = gw.Tenant, gw.URL
 
 	clientBase := &http.Transport{MaxIdleConnsPerHost: 16}
 	t.Cleanup(clientBase.CloseIdleConnections)
@@ -163,20 +116,6 @@ func newEnv(t *testing.T, o envOptions) *env {
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: clientBase})
 	e.direct = &http.Client{Transport: &oauth2.Transport{Source: cc.TokenSource(ctx), Base: spectest.NewTransport(t, clientBase)}}
 	return e
-}
-
-// asPrincipal runs every request as p, as server.go's withPrincipal does,
-// for a caller holding every scope (authorization is access's to test).
-func asPrincipal(p principal.Principal) echo.MiddlewareFunc {
-	everything := access.Caller{Name: "test", Scopes: access.NewScopes(access.AllScopes()...)}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			r := c.Request()
-			ctx := access.WithCaller(principal.With(r.Context(), p), everything)
-			c.SetRequest(r.WithContext(ctx))
-			return next(c)
-		}
-	}
 }
 
 // exchange is one answer, read whole.

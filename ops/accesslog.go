@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"github.com/sailgraph/sailgraph/record"
+
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,7 +27,7 @@ func AccessLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			req, res := c.Request(), c.Response()
 			ctx := req.Context()
-			r := RequestFrom(ctx)
+			r := record.From(ctx)
 			level := slog.LevelInfo
 			if res.Status >= http.StatusInternalServerError {
 				level = slog.LevelWarn

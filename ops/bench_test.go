@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sailgraph/sailgraph/ops"
+	"github.com/sailgraph/sailgraph/record"
 )
 
 // BenchmarkMiddleware is what the ops middlewares (request id, tracing
@@ -37,9 +38,9 @@ func BenchmarkUpstreamLayer(b *testing.B) {
 	rt := ops.Upstream()(roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
 	}))
-	r := ops.NewRequest("bench-id")
+	r := record.New("bench-id")
 	req := httptest.NewRequest(http.MethodGet, "http://tenant/beta/task-status/x", nil)
-	req = req.WithContext(ops.WithRequest(req.Context(), r))
+	req = req.WithContext(record.With(req.Context(), r))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := rt.RoundTrip(req); err != nil {

@@ -25,7 +25,7 @@
 //	c, _ := cache.New(store, cache.Options{Observer: m, ...})
 //	client := &http.Client{Transport: transport.Chain(httpcache.New(c, rt, ...), ops.CacheCounter())}
 //
-// Label values are bounded: upstream operations come from route.Operations,
+// Label values are bounded: upstream operations come from op.Names,
 // API versions are beta, v2024 or other, HTTP routes are echo's route
 // templates, and GraphQL operation names are validated and capped (see
 // MetricsOptions.MaxOperationNames). No metric label or log line carries

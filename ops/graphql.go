@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"github.com/sailgraph/sailgraph/record"
+
 	"bytes"
 	"context"
 	"time"
@@ -54,7 +56,7 @@ func (g graphqlExtension) InterceptResponse(ctx context.Context, next graphql.Re
 		kind = string(oc.Operation.Operation)
 	}
 	name := operationName(raw)
-	RequestFrom(ctx).SetOperation(name)
+	record.From(ctx).SetOperation(name)
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(attribute.String("graphql.operation.name", name))
 		if kind != "" {

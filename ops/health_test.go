@@ -56,11 +56,7 @@ func TestReadyWhenTokenAndRedisAnswer(t *testing.T) {
 
 func TestNotReadyWithWrongCredentials(t *testing.T) {
 	const wrong = "definitely-wrong-secret-5150"
-	s := newStack(t, stackOptions{checks: func(s *stack) []ops.Check {
-		id, _ := s.tn.ClientID()
-		cfg := &clientcredentials.Config{ClientID: id, ClientSecret: wrong, TokenURL: s.tenant.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
-		return []ops.Check{ops.TokenCheck(cfg, ops.TokenCheckOptions{}), ops.RedisCheck(s.rdb)}
-	}})
+	s := newStack(t, stackOptions{clientSecret: wrong})
 	a := s.do(http.MethodGet, "/readyz", "", nil)
 	b := decodeReady(t, a)
 	if a.status != http.StatusServiceUnavailable || b.Status != "unavailable" ||

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/sailgraph/sailgraph/upstream/route"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // Label values outside the known sets.
@@ -23,31 +23,34 @@ const maxOperationNameLen = 64
 
 // labeler maps raw values onto bounded label sets.
 type labeler struct {
-	operations map[string]bool // route.Operations()
+	operations map[string]bool // op.Names()
+	apis       map[string]bool // op.APIs()
 }
 
 func newLabeler() labeler {
-	ops := map[string]bool{}
-	for _, op := range route.Operations() {
-		ops[op] = true
+	l := labeler{operations: map[string]bool{}, apis: map[string]bool{}}
+	for _, name := range op.Names() {
+		l.operations[name] = true
 	}
-	return labeler{operations: ops}
+	for _, api := range op.APIs() {
+		l.apis[string(api)] = true
+	}
+	return l
 }
 
-func (labeler) api(api string) string {
-	switch route.API(api) {
-	case route.Beta, route.V2024:
+func (l labeler) api(api string) string {
+	if l.apis[api] {
 		return api
 	}
 	return labelOther
 }
 
-func (l labeler) operation(op string) string {
+func (l labeler) operation(name string) string {
 	switch {
-	case op == "":
+	case name == "":
 		return labelNone
-	case l.operations[op]:
-		return op
+	case l.operations[name]:
+		return name
 	}
 	return labelUnknown
 }

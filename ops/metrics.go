@@ -26,7 +26,7 @@ type MetricsOptions struct {
 
 // Metrics is the gateway's Prometheus registry and everything recorded in
 // it. It is a transport.Observer (upstream calls, budget waits, cooldowns,
-// retries, shared calls, the limiter's fallback) and a cache.Observer
+// retries, the limiter's fallback) and a cache.Observer
 // (cache events); Middleware records inbound HTTP requests and the
 // extension from GraphQL the GraphQL operations. Its methods are safe for concurrent use.
 type Metrics struct {
@@ -41,7 +41,6 @@ type Metrics struct {
 	limiterRefused  *prometheus.CounterVec
 	cooldown        *prometheus.HistogramVec
 	retries         *prometheus.CounterVec
-	shared          *prometheus.CounterVec
 	fallbackActive  prometheus.Gauge
 	fallbacks       prometheus.Counter
 	cacheEvents     *prometheus.CounterVec
@@ -97,10 +96,6 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 			Name: "sailgraph_upstream_retries_total",
 			Help: "Upstream requests sent again, by API version, operationId and reason (a status or connection).",
 		}, []string{"api", "operation", "reason"}),
-		shared: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sailgraph_upstream_shared_total",
-			Help: "Upstream GETs answered by an identical request already in flight, by API version and operationId.",
-		}, []string{"api", "operation"}),
 		fallbackActive: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sailgraph_ratelimit_fallback_active",
 			Help: "1 while the limiter runs on its in-memory share of the budget because Redis is unreachable.",
@@ -115,7 +110,7 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 		}, []string{"event", "operation"}),
 	}
 	m.reg.MustRegister(m.httpDuration, m.graphqlDuration, m.upstream, m.limiterWait, m.limiterRefused,
-		m.cooldown, m.retries, m.shared, m.fallbackActive, m.fallbacks, m.cacheEvents)
+		m.cooldown, m.retries, m.fallbackActive, m.fallbacks, m.cacheEvents)
 	if !opts.NoRuntimeCollectors {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}

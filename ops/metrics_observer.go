@@ -30,11 +30,6 @@ func (m *Metrics) ObserveRetry(api, operation, reason string) {
 	m.retries.WithLabelValues(m.labels.api(api), m.labels.operation(operation), retryReason(reason)).Inc()
 }
 
-// ObserveShared implements transport.Observer.
-func (m *Metrics) ObserveShared(api, operation string) {
-	m.shared.WithLabelValues(m.labels.api(api), m.labels.operation(operation)).Inc()
-}
-
 // ObserveFallback implements transport.Observer; wire it to
 // ratelimit.RedisOptions.OnFallback.
 func (m *Metrics) ObserveFallback(active bool) {

@@ -112,7 +112,7 @@ func TestTrafficShowsInMetricsLogsAndUpstream(t *testing.T) {
 }
 
 func TestRequestIDValidation(t *testing.T) {
-	s := newStack(t, stackOptions{checks: func(*stack) []ops.Check { return nil }})
+	s := newStack(t, stackOptions{})
 	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
 	cases := []struct {
 		sent string

@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"github.com/sailgraph/sailgraph/record"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -18,7 +20,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sailgraph/sailgraph/upstream/route"
+	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/transport"
 )
 
@@ -144,7 +146,7 @@ func (t *Tracing) Middleware() echo.MiddlewareFunc {
 					semconv.URLPath(req.URL.Path),
 				))
 			defer span.End()
-			if id := RequestFrom(ctx).ID(); id != "" {
+			if id := record.From(ctx).ID(); id != "" {
 				span.SetAttributes(attribute.String("sailgraph.request_id", id))
 			}
 			c.SetRequest(req.WithContext(ctx))
@@ -183,8 +185,8 @@ func (t *Tracing) Layer() transport.Layer {
 // upstreamSpanName names a client span by operationId, never by a path
 // with ids in it.
 func upstreamSpanName(_ string, r *http.Request) string {
-	if rt, ok := route.Match(r.Method, r.URL.Path); ok {
-		return r.Method + " " + rt.Operation
+	if c, ok := op.FromRequest(r); ok {
+		return r.Method + " " + c.Op.Name
 	}
 	return r.Method + " " + labelUnknown
 }

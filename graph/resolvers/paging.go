@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sailgraph/sailgraph/graph/model"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // Connections page with `first` and `after` over the tenant's offset
@@ -19,7 +20,7 @@ const (
 	// MaxFirst is the largest `first` a connection serves.
 	MaxFirst = 1000
 	// upstreamLimit is the most items one upstream list call returns.
-	upstreamLimit = 250
+	upstreamLimit = op.MaxPageSize
 )
 
 // window is the part of a list a connection field asks for.

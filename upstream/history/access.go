@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // ListAccessItems lists the access items the identity with id holds now,
 // of one type (listIdentityAccessItems).
 func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsParams) (isc.Page[AccessItem], error) {
-	const op = "listIdentityAccessItems"
+	o := op.ListIdentityAccessItems
 	q := url.Values{}
 	if err := p.Paging.Apply(q); err != nil {
 		return isc.Page[AccessItem]{}, err
@@ -31,7 +32,7 @@ func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsPa
 	}
 	isc.SetString(q, "sorters", sorters)
 	isc.SetString(q, "query", p.Query)
-	page, err := isc.List[wireItem](ctx, c.c, isc.Call{Op: op, Path: pathAccessItems, Params: []string{id}, Query: q})
+	page, err := isc.List[wireItem](ctx, c.c, isc.Call{Op: o, Params: []string{id}, Query: q})
 	if err != nil {
 		return isc.Page[AccessItem]{}, err
 	}
@@ -39,7 +40,7 @@ func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsPa
 	if fallback == 0 {
 		fallback = Account
 	}
-	its, err := items(op, page.Items, fallback)
+	its, err := items(o.Name, page.Items, fallback)
 	if err != nil {
 		return isc.Page[AccessItem]{}, err
 	}
@@ -49,7 +50,7 @@ func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsPa
 // ListSnapshotAccessItems lists the access items the identity with id held
 // at date (listIdentitySnapshotAccessItems); typ 0 lists every type.
 func (c *Client) ListSnapshotAccessItems(ctx context.Context, id string, date time.Time, typ AccessType) ([]AccessItem, error) {
-	const op = "listIdentitySnapshotAccessItems"
+	o := op.ListIdentitySnapshotAccessItems
 	if date.IsZero() {
 		return nil, isc.Invalid("date", "a snapshot date is needed")
 	}
@@ -59,17 +60,17 @@ func (c *Client) ListSnapshotAccessItems(ctx context.Context, id string, date ti
 	q := url.Values{}
 	isc.SetString(q, "type", typ.snapshotName())
 	var ws []wireItem
-	call := isc.Call{Op: op, Path: pathSnapshotItems, Params: []string{id, isc.FormatTime(date)}, Query: q}
+	call := isc.Call{Op: o, Params: []string{id, isc.FormatTime(date)}, Query: q}
 	if _, err := c.c.JSON(ctx, call, &ws); err != nil {
 		return nil, err
 	}
-	return items(op, ws, typ)
+	return items(o.Name, ws, typ)
 }
 
 // ListEvents lists the identity's events, newest first
 // (getHistoricalIdentityEvents).
 func (c *Client) ListEvents(ctx context.Context, id string, p EventsParams) (isc.Page[Event], error) {
-	const op = "getHistoricalIdentityEvents"
+	o := op.GetHistoricalIdentityEvents
 	q := url.Values{}
 	if err := p.Paging.Apply(q); err != nil {
 		return isc.Page[Event]{}, err
@@ -85,11 +86,11 @@ func (c *Client) ListEvents(ctx context.Context, id string, p EventsParams) (isc
 		}
 		q["accessItemTypes"] = names
 	}
-	page, err := isc.List[wireEvent](ctx, c.c, isc.Call{Op: op, Path: pathEvents, Params: []string{id}, Query: q})
+	page, err := isc.List[wireEvent](ctx, c.c, isc.Call{Op: o, Params: []string{id}, Query: q})
 	if err != nil {
 		return isc.Page[Event]{}, err
 	}
-	evs, err := events(op, page.Items)
+	evs, err := events(o.Name, page.Items)
 	if err != nil {
 		return isc.Page[Event]{}, err
 	}
@@ -112,7 +113,7 @@ func (c *Client) CompareSnapshots(ctx context.Context, id string, p CompareParam
 		}
 		q["accessItemTypes"] = names
 	}
-	return isc.List[Comparison](ctx, c.c, isc.Call{Op: "compareIdentitySnapshots", Path: pathCompare, Params: []string{id}, Query: q})
+	return isc.List[Comparison](ctx, c.c, isc.Call{Op: op.CompareIdentitySnapshots, Params: []string{id}, Query: q})
 }
 
 // CompareAccessType lists the access items of one type gained or lost
@@ -128,6 +129,6 @@ func (c *Client) CompareAccessType(ctx context.Context, id string, typ AccessTyp
 	isc.SetBool(q, "access-associated", p.Associated)
 	isc.SetTime(q, "snapshot1", p.Snapshot1)
 	isc.SetTime(q, "snapshot2", p.Snapshot2)
-	call := isc.Call{Op: "compareIdentitySnapshotsAccessType", Path: pathCompareAccessType, Params: []string{id, typ.String()}, Query: q}
+	call := isc.Call{Op: op.CompareIdentitySnapshotsAccessType, Params: []string{id, typ.String()}, Query: q}
 	return isc.List[AccessItemDiff](ctx, c.c, call)
 }

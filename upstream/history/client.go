@@ -15,22 +15,6 @@ import (
 	"github.com/sailgraph/sailgraph/upstream/isc"
 )
 
-// Paths of the operations under the tenant root. The API version lives
-// here and nowhere else.
-const (
-	pathIdentities        = "/beta/historical-identities"
-	pathIdentity          = "/beta/historical-identities/{id}"
-	pathAccessItems       = "/beta/historical-identities/{id}/access-items"
-	pathEvents            = "/beta/historical-identities/{id}/events"
-	pathSnapshots         = "/beta/historical-identities/{id}/snapshots"
-	pathSnapshot          = "/beta/historical-identities/{id}/snapshots/{date}"
-	pathSnapshotItems     = "/beta/historical-identities/{id}/snapshots/{date}/access-items"
-	pathSnapshotSummary   = "/beta/historical-identities/{id}/snapshot-summary"
-	pathStartDate         = "/beta/historical-identities/{id}/start-date"
-	pathCompare           = "/beta/historical-identities/{id}/compare"
-	pathCompareAccessType = "/beta/historical-identities/{id}/compare/{accessType}"
-)
-
 // Client calls one tenant's identity-history operations. It is safe for
 // concurrent use.
 type Client struct {

@@ -1,24 +1,24 @@
 package httpcache
 
 import (
-	"fmt"
+	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/sailgraph/sailgraph/internal/spectest"
-	"github.com/sailgraph/sailgraph/upstream/route"
+	"github.com/sailgraph/sailgraph/internal/optest"
+
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 func key(t *testing.T, target string) string {
 	t.Helper()
-	path, query, _ := strings.Cut(target, "?")
-	rt, ok := route.Match(http.MethodGet, path)
+	_, query, _ := strings.Cut(target, "?")
+	call, ok := op.From(optest.WithCall(context.Background(), http.MethodGet, target))
 	if !ok {
-		t.Fatalf("no route for %s", path)
+		t.Fatalf("no operation for %s", target)
 	}
-	k, ok := canonicalKey(rt, query)
+	k, ok := canonicalKey(call, query)
 	if !ok {
 		t.Fatalf("%s did not canonicalise", target)
 	}
@@ -66,35 +66,5 @@ func TestCanonicalKey(t *testing.T) {
 	// Repeated scalar parameters keep their order: the tenant reads the first.
 	if key(t, "/beta/task-status?sorters=a&sorters=b") == key(t, "/beta/task-status?sorters=b&sorters=a") {
 		t.Error("repeated scalar parameter treated as a set")
-	}
-}
-
-// TestQueryDefaultsMatchSpec keeps the defaults table honest: every
-// schema default of a cached GET's query parameters is in it with the
-// spec's value, and every array parameter is a set.
-func TestQueryDefaultsMatchSpec(t *testing.T) {
-	specs := spectest.Load(t)
-	for _, sp := range []*spectest.Spec{specs.Beta, specs.V2024} {
-		for path, item := range sp.Doc.Paths.Map() {
-			op := item.Get
-			if op == nil || uncacheable[op.OperationID] {
-				continue
-			}
-			for _, ref := range op.Parameters {
-				p := ref.Value
-				if p.In != "query" || p.Schema == nil || p.Schema.Value == nil {
-					continue
-				}
-				s := p.Schema.Value
-				if s.Default != nil {
-					if got, want := queryDefaults[op.OperationID][p.Name], fmt.Sprint(s.Default); got != want {
-						t.Errorf("%s %s: default of %s is %q in the table, %q in the spec", op.OperationID, path, p.Name, got, want)
-					}
-				}
-				if s.Type != nil && s.Type.Is("array") && !slices.Contains(arrayParams[op.OperationID], p.Name) {
-					t.Errorf("%s: array parameter %s is not sorted as a set", op.OperationID, p.Name)
-				}
-			}
-		}
 	}
 }

@@ -6,15 +6,8 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/cache"
-	"github.com/sailgraph/sailgraph/upstream/route"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
-
-// uncacheable are GET operations never cached whatever they answer: file
-// downloads, streamed to the caller.
-var uncacheable = map[string]bool{
-	"getReport":                          true, // the report file (CSV or PDF)
-	"downloadRoleMiningPotentialRoleZip": true, // the export zip
-}
 
 // classifier decides an answer's data class from its operation and its
 // content.
@@ -24,9 +17,9 @@ type classifier struct {
 	now    func() time.Time
 }
 
-// classify returns the class of an answer: 200s by what they hold, 404s
-// briefly, nothing else.
-func (c classifier) classify(rt route.Route, status int, body []byte) cache.Class {
+// classify returns the class of an answer: 200s by their operation's
+// op.Class and what they hold, 404s briefly, nothing else.
+func (c classifier) classify(call *op.Call, status int, body []byte) cache.Class {
 	switch status {
 	case http.StatusOK:
 	case http.StatusNotFound:
@@ -34,19 +27,21 @@ func (c classifier) classify(rt route.Route, status int, body []byte) cache.Clas
 	default:
 		return cache.NoStore
 	}
-	switch rt.Operation {
-	case "getIdentitySnapshot", "listIdentitySnapshotAccessItems":
-		if c.settled(rt.Params["date"]) {
+	switch call.Op.Cache {
+	case op.NoCache:
+		return cache.NoStore
+	case op.Snapshot:
+		if c.settled(call.Param("date")) {
 			return cache.Immutable
 		}
 		return cache.Slow
-	case "getTaskStatus":
+	case op.Task:
 		var task taskState
 		if json.Unmarshal(body, &task) == nil && task.finished() {
 			return cache.Immutable
 		}
 		return cache.Volatile
-	case "getTaskStatusList":
+	case op.TaskList:
 		// A list of finished tasks still grows as tasks finish: Slow at best.
 		var tasks []taskState
 		if json.Unmarshal(body, &tasks) != nil || len(tasks) == 0 {
@@ -58,9 +53,9 @@ func (c classifier) classify(rt route.Route, status int, body []byte) cache.Clas
 			}
 		}
 		return cache.Slow
-	case "getPendingTasks":
+	case op.Pending:
 		return cache.Volatile
-	case "getReportResult":
+	case op.ReportResult:
 		var r struct {
 			Status string `json:"status"`
 		}
@@ -68,7 +63,7 @@ func (c classifier) classify(rt route.Route, status int, body []byte) cache.Clas
 			return cache.Immutable
 		}
 		return cache.Volatile
-	case "exportRoleMiningPotentialRoleStatus":
+	case op.ExportStatus:
 		var e struct {
 			Status string `json:"status"`
 		}
@@ -77,7 +72,7 @@ func (c classifier) classify(rt route.Route, status int, body []byte) cache.Clas
 		}
 		return cache.Volatile
 	}
-	// The rest is identity history as of now: the identity, its access
+	// op.HistoryNow: identity history as of now: the identity, its access
 	// items, events, snapshot lists and summaries, comparisons.
 	return cache.Slow
 }

@@ -1,12 +1,15 @@
 package httpcache
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/optest"
+
 	"github.com/sailgraph/sailgraph/cache"
-	"github.com/sailgraph/sailgraph/upstream/route"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 func TestClassify(t *testing.T) {
@@ -50,11 +53,8 @@ func TestClassify(t *testing.T) {
 		{"/beta/task-status/pending-tasks", 204, ``, cache.NoStore},
 	}
 	for _, tc := range cases {
-		rt, ok := route.Match(http.MethodGet, tc.path)
-		if !ok {
-			t.Fatalf("no route for %s", tc.path)
-		}
-		if got := c.classify(rt, tc.status, []byte(tc.body)); got != tc.want {
+		call, _ := op.From(optest.WithCall(context.Background(), http.MethodGet, tc.path))
+		if got := c.classify(call, tc.status, []byte(tc.body)); got != tc.want {
 			t.Errorf("%d %s %s = %s, want %s", tc.status, tc.path, tc.body, got, tc.want)
 		}
 	}

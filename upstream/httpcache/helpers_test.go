@@ -2,7 +2,6 @@ package httpcache
 
 import (
 	"context"
-	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/optest"
+
 	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
 
@@ -119,7 +121,7 @@ func (e *env) do(ctx context.Context, method, path string) result {
 }
 
 func (e *env) try(ctx context.Context, method, path string) (result, error) {
-	req, err := http.NewRequestWithContext(ctx, method, e.up.srv.URL+path, nil)
+	req, err := http.NewRequestWithContext(optest.WithCall(ctx, method, path), method, e.up.srv.URL+path, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

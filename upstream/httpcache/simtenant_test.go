@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/optest"
+
+	"github.com/sailgraph/sailgraph/record"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sailgraph/sailgraph/cache"
@@ -93,7 +97,7 @@ func (e *simEnv) send(ctx context.Context, method, path, contentType, body strin
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, e.srv.URL+path, rd)
+	req, err := http.NewRequestWithContext(optest.WithCall(ctx, method, path), method, e.srv.URL+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -219,9 +223,11 @@ func TestSimTenantRateLimitedOrFailingServesStale(t *testing.T) {
 	life := cache.DefaultPolicy()[cache.Slow]
 	e.clk.Advance(life.Fresh + life.Revalidate + time.Minute)
 
-	ctx, notes := cache.WithNotes(e.ctx)
+	rec := record.New("r1")
+	rec.SetLabeler(func(ctx context.Context) string { return labelOf(ctx) })
+	ctx := record.With(e.ctx, rec)
 	e.tn.SetFailureRate(1)
-	status, h, b := e.send(cache.WithLabel(ctx, "identity.accessItems"), http.MethodGet, items, "", "")
+	status, h, b := e.send(context.WithValue(ctx, labelKey{}, "identity.accessItems"), http.MethodGet, items, "", "")
 	if status != 200 || h.Get(HeaderCache) != "stale" || !bytes.Equal(b, wantItems) {
 		t.Fatalf("during 500s: %d %s", status, h.Get(HeaderCache))
 	}
@@ -232,20 +238,28 @@ func TestSimTenantRateLimitedOrFailingServesStale(t *testing.T) {
 	e.tn.SetFailureRate(0)
 
 	e.tn.ForceRateLimit("beta", 3*time.Second)
-	status, h, b = e.send(cache.WithLabel(ctx, "identity"), http.MethodGet, identity, "", "")
+	status, h, b = e.send(context.WithValue(ctx, labelKey{}, "identity"), http.MethodGet, identity, "", "")
 	if status != 200 || h.Get(HeaderCache) != "stale" || !bytes.Equal(b, want) {
 		t.Fatalf("during a 429: %d %s", status, h.Get(HeaderCache))
 	}
 	if e.tn.Stats().Sent429 != 1 {
 		t.Fatalf("the tenant sent %d 429s, want 1", e.tn.Stats().Sent429)
 	}
-	got := notes.List()
-	if len(got) != 2 ||
-		got[0].Label != "identity.accessItems" || got[0].Operation != "listIdentityAccessItems" || got[0].Reason != cache.StaleUnavailable ||
-		got[1].Label != "identity" || got[1].Operation != "getHistoricalIdentity" || got[1].Reason != cache.StaleRateLimited || got[1].Resource != ids[0].ID ||
+	got := rec.StaleServes()
+	if len(got) != 2 || rec.CacheStale() != 2 ||
+		got[0].Field != "identity.accessItems" || got[0].Operation != "listIdentityAccessItems" || got[0].Reason != "unavailable" ||
+		got[1].Field != "identity" || got[1].Operation != "getHistoricalIdentity" || got[1].Reason != "rate_limited" || got[1].Resource != ids[0].ID ||
 		got[1].Age < life.Fresh+life.Revalidate {
-		t.Fatalf("notes = %+v", got)
+		t.Fatalf("stale serves = %+v", got)
 	}
+}
+
+// labelKey labels a test's calls, as the GraphQL layer's field context does.
+type labelKey struct{}
+
+func labelOf(ctx context.Context) string {
+	s, _ := ctx.Value(labelKey{}).(string)
+	return s
 }
 
 func TestSimTenantMutationsInvalidate(t *testing.T) {

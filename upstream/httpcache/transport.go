@@ -2,14 +2,17 @@
 // outermost layer of the upstream transport chain, so that the typed
 // clients and the REST pass-through share one cache.
 //
-// It caches the exchanges of the GET operations route.Match recognises
-// (status 200 or 404, the headers that matter, the body), keyed by tenant,
-// principal (principal.Key, never a token), API version, operation and the
-// canonical request. Each answer's lifetime follows its data: the layer
-// classifies it by operation and content (see classify.go and
-// the README's "Cache lifetimes"). Downloads, HEAD, requests without a principal and
-// answers other than 200 and 404 pass through untouched. Mutations that
-// pass through drop what they change (see mutations.go).
+// It caches the exchanges of the GET operations whose op.Call the
+// request's context carries (status 200 or 404, the headers that matter,
+// the body), keyed by tenant, principal (principal.Key, never a token),
+// generation, API, operation and the canonical request. Each answer's
+// lifetime follows its data: the layer classifies it by the operation's
+// op.Class and the content (see classify.go and the README's "Cache
+// lifetimes"). Downloads, HEAD, requests without a principal and answers
+// other than 200 and 404 pass through untouched. Mutations that pass
+// through drop what they change (see mutations.go). What it serves from
+// the cache is counted, and stale serves noted, on the request's
+// record.Record.
 package httpcache
 
 import (
@@ -23,9 +26,10 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/record"
 	"github.com/sailgraph/sailgraph/upstream/isc"
+	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/principal"
-	"github.com/sailgraph/sailgraph/upstream/route"
 )
 
 // Response headers the layer adds to what it serves.
@@ -89,24 +93,24 @@ func New(c *cache.Cache, base http.RoundTripper, opts Options) *Transport {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rt, ok := route.Match(req.Method, req.URL.Path)
-	if !ok {
+	call, ok := op.FromRequest(req)
+	if !ok || req.Method != call.Op.Method {
 		return t.base.RoundTrip(req)
 	}
 	switch req.Method {
 	case http.MethodGet:
 	case http.MethodPost, http.MethodPatch:
-		return t.mutate(req, rt)
+		return t.mutate(req, call)
 	default: // HEAD
 		return t.base.RoundTrip(req)
 	}
-	p, hasPrincipal := principal.From(req.Context())
-	key, canonical := canonicalKey(rt, req.URL.RawQuery)
-	if uncacheable[rt.Operation] || !hasPrincipal || !canonical {
+	ctx := req.Context()
+	p, hasPrincipal := principal.From(ctx)
+	key, canonical := canonicalKey(call, req.URL.RawQuery)
+	if call.Op.Download || call.Op.Cache == op.NoCache || !hasPrincipal || !canonical {
 		return t.base.RoundTrip(req)
 	}
-	creq := t.request(p, rt, key)
-	res, err := t.cache.Get(req.Context(), creq, t.loader(req, rt))
+	res, err := t.cache.Get(ctx, t.request(p, call, key), t.loader(req, call))
 	if err != nil {
 		return nil, err
 	}
@@ -115,26 +119,34 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Header[HeaderCache] = []string{res.Status.String()}
+	switch res.Status {
+	case cache.StatusHit:
+		record.From(ctx).AddCacheHit()
+	case cache.StatusStale:
+		record.From(ctx).AddStale(ctx, record.Stale{
+			Operation: call.Op.Name, Resource: call.Resource(), Age: res.Age, Reason: res.Reason.String(),
+		})
+	}
 	if res.Status == cache.StatusHit || res.Status == cache.StatusStale {
 		resp.Header[HeaderAge] = []string{strconv.FormatInt(int64(res.Age/time.Second), 10)}
 	}
 	return resp, nil
 }
 
-// request is the cache request for a GET of rt by p.
-func (t *Transport) request(p principal.Principal, rt route.Route, key string) cache.Request {
+// request is the cache request for a GET of call by p.
+func (t *Transport) request(p principal.Principal, call *op.Call, key string) cache.Request {
 	return cache.Request{
 		Scope:     p.Key(),
 		Key:       key,
-		Namespace: namespaceOf(p, rt),
-		Operation: rt.Operation,
-		Resource:  resourceOf(rt),
+		Namespace: namespaceOf(p, call.Op.Namespace, call),
+		Operation: call.Op.Name,
+		Resource:  call.Resource(),
 	}
 }
 
 // loader sends req upstream (with the fill's context) and turns the
 // answer into a storable exchange.
-func (t *Transport) loader(req *http.Request, rt route.Route) cache.Loader {
+func (t *Transport) loader(req *http.Request, call *op.Call) cache.Loader {
 	return func(ctx context.Context) (cache.Fetched, error) {
 		resp, err := t.base.RoundTrip(req.WithContext(ctx))
 		if err != nil {
@@ -143,14 +155,14 @@ func (t *Transport) loader(req *http.Request, rt route.Route) cache.Loader {
 		defer resp.Body.Close()
 		body, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
 		if err != nil {
-			return cache.Fetched{Failure: cache.FailureUnavailable}, fmt.Errorf("httpcache: reading %s: %w", rt.Operation, err)
+			return cache.Fetched{Failure: cache.FailureUnavailable}, fmt.Errorf("httpcache: reading %s: %w", call.Op.Name, err)
 		}
 		if int64(len(body)) > t.maxBody {
-			return cache.Fetched{}, fmt.Errorf("httpcache: %s answered more than %d bytes", rt.Operation, t.maxBody)
+			return cache.Fetched{}, fmt.Errorf("httpcache: %s answered more than %d bytes", call.Op.Name, t.maxBody)
 		}
 		return cache.Fetched{
 			Value:   encodeExchange(resp.StatusCode, resp.Header, body),
-			Class:   t.classify.classify(rt, resp.StatusCode, body),
+			Class:   t.classify.classify(call, resp.StatusCode, body),
 			Failure: failureOfStatus(resp.StatusCode),
 		}, nil
 	}
@@ -174,15 +186,4 @@ func failureOf(err error) cache.Failure {
 		return cache.FailureRateLimited
 	}
 	return cache.FailureUnavailable
-}
-
-// resourceOf names what an answer is about, for stale notes: the first
-// identifying path parameter.
-func resourceOf(rt route.Route) string {
-	for _, name := range []string{"id", "taskResultId", "exportId"} {
-		if v, ok := rt.Params[name]; ok {
-			return v
-		}
-	}
-	return ""
 }

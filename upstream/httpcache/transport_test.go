@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/record"
+
 	"github.com/sailgraph/sailgraph/cache"
 )
 
@@ -153,18 +155,18 @@ func TestServesStaleWhenUpstreamRefuses(t *testing.T) {
 			e.clk.Advance(age)
 			e.up.setAnswer(tc.answer)
 
-			ctx, notes := cache.WithNotes(as(alice))
-			ctx = cache.WithLabel(ctx, "identity")
-			r := e.do(ctx, "GET", "/beta/historical-identities/i1")
+			rec := record.New("r")
+			rec.SetLabeler(func(context.Context) string { return "identity" })
+			r := e.do(record.With(as(alice), rec), "GET", "/beta/historical-identities/i1")
 			if r.status != 200 || r.body != fresh.body || r.header.Get(HeaderCache) != "stale" {
 				t.Fatalf("got %d %s %q; want the stored answer, stale", r.status, r.header.Get(HeaderCache), r.body)
 			}
 			if got, want := r.header.Get("Age"), fmt.Sprint(int(age.Seconds())); got != want {
 				t.Fatalf("Age = %s, want %s", got, want)
 			}
-			want := cache.Note{Label: "identity", Operation: "getHistoricalIdentity", Resource: "i1", Age: age, Reason: tc.reason}
-			if got := notes.List(); len(got) != 1 || got[0] != want {
-				t.Fatalf("notes = %+v, want [%+v]", got, want)
+			want := record.Stale{Field: "identity", Operation: "getHistoricalIdentity", Resource: "i1", Age: age, Reason: tc.reason.String()}
+			if got := rec.StaleServes(); len(got) != 1 || got[0] != want || rec.CacheHits() != 0 {
+				t.Fatalf("stale serves = %+v, want [%+v]", got, want)
 			}
 		})
 	}

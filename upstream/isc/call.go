@@ -9,22 +9,24 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
+
+// HeaderExperimental is the header SailPoint requires on its experimental
+// operations (the identity-history and role-mining v1 APIs).
+const HeaderExperimental = "X-SailPoint-Experimental"
 
 // Call describes one request to an upstream operation, exactly as the spec
 // has it. The per-API clients fill it in; the Client turns it into an
-// *http.Request.
+// *http.Request for the generation that serves the operation's family.
 type Call struct {
-	// Op is the operationId in the spec, e.g. "getTaskStatus". It names the
-	// operation in errors.
-	Op string
-	// Method is the HTTP method; "" means GET.
-	Method string
-	// Path is the spec's path template under the tenant root, with the API
-	// version and {name} parameters, e.g. "/beta/task-status/{id}".
-	Path string
-	// Params are the values of Path's parameters, in order. Each is
-	// path-escaped; an empty value is refused as an *ArgumentError.
+	// Op is the operation, from the one table (package op): its method,
+	// its path in each generation and everything the transport layers
+	// need to know of it.
+	Op *op.Operation
+	// Params are the values of the path template's parameters, in order.
+	// Each is path-escaped; an empty value is refused as an *ArgumentError.
 	Params []string
 	// Query holds the query parameters; repeated values are sent as
 	// repeated parameters (eventTypes=a&eventTypes=b).
@@ -73,10 +75,17 @@ func Expand(tmpl string, params ...string) (string, error) {
 	return b.String(), nil
 }
 
-// newRequest builds the *http.Request for call. The body is a
-// bytes.Reader, so the request has GetBody and the transport may resend it.
+// newRequest builds the *http.Request for call, in the generation that
+// serves its family, with the op.Call in its context for the transport
+// layers. The body is a bytes.Reader, so the request has GetBody and the
+// transport may resend it.
 func (c *Client) newRequest(ctx context.Context, call Call, accept string) (*http.Request, error) {
-	path, err := Expand(call.Path, call.Params...)
+	gen := c.Generation(call.Op.Family)
+	p := call.Op.Path(gen)
+	if !p.Served() {
+		return nil, fmt.Errorf("isc: %s has no %s path", call.Op.Name, gen)
+	}
+	path, err := Expand(p.Template, call.Params...)
 	if err != nil {
 		return nil, err
 	}
@@ -84,10 +93,8 @@ func (c *Client) newRequest(ctx context.Context, call Call, accept string) (*htt
 	if len(call.Query) > 0 {
 		u += "?" + call.Query.Encode()
 	}
-	method := call.Method
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := call.Op.Method
+	ctx = op.With(ctx, &op.Call{Op: call.Op, Gen: gen, Params: call.Params})
 	var body io.Reader
 	if call.Body != nil {
 		b, err := json.Marshal(call.Body)
@@ -109,6 +116,9 @@ func (c *Client) newRequest(ctx context.Context, call Call, accept string) (*htt
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
+	}
+	if p.Experimental {
+		req.Header.Set(HeaderExperimental, "true")
 	}
 	return req, nil
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // DefaultMaxBody is the largest JSON response body a Client reads: a full
@@ -28,7 +30,34 @@ type Client struct {
 	root    string // scheme://host[/path], without a trailing slash
 	hc      *http.Client
 	maxBody int64
+	gens    Generations
 }
+
+// Generations says which API generation serves a family. It may change
+// while the gateway runs (SAILGRAPH_UPSTREAM_API=auto), so the client asks
+// on every call.
+type Generations interface {
+	Generation(op.Family) op.Generation
+}
+
+// FixedGeneration serves every family from one generation.
+type FixedGeneration op.Generation
+
+// Generation implements Generations.
+func (g FixedGeneration) Generation(op.Family) op.Generation { return op.Generation(g) }
+
+// WithGenerations sets which generation serves each family (default: the
+// legacy one everywhere).
+func WithGenerations(g Generations) Option {
+	return func(c *Client) {
+		if g != nil {
+			c.gens = g
+		}
+	}
+}
+
+// Generation is the generation that serves family now.
+func (c *Client) Generation(f op.Family) op.Generation { return c.gens.Generation(f) }
 
 // Option configures a Client.
 type Option func(*Client)
@@ -59,7 +88,7 @@ func New(root string, hc *http.Client, opts ...Option) (*Client, error) {
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("isc: tenant root %q must be an http(s) URL with a host and no user, query or fragment", root)
 	}
-	c := &Client{root: strings.TrimRight(u.String(), "/"), hc: hc, maxBody: DefaultMaxBody}
+	c := &Client{root: strings.TrimRight(u.String(), "/"), hc: hc, maxBody: DefaultMaxBody, gens: FixedGeneration(op.Legacy)}
 	for _, o := range opts {
 		o(c)
 	}

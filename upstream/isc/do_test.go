@@ -46,7 +46,7 @@ func TestStatusMapping(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(http.StatusText(tc.status), func(t *testing.T) {
 			c := serve(t, func(w http.ResponseWriter, r *http.Request) { errorDTO(w, tc.status, "DC-1") })
-			_, err := c.JSON(t.Context(), Call{Op: "getThing", Path: "/beta/things/{id}", Params: []string{"x"}}, new(map[string]any))
+			_, err := c.JSON(t.Context(), Call{Op: testOp("getThing", http.MethodGet, "/beta/things/{id}"), Params: []string{"x"}}, new(map[string]any))
 			if !errors.Is(err, tc.sentinel) {
 				t.Fatalf("err = %v, want %v", err, tc.sentinel)
 			}
@@ -69,7 +69,7 @@ func TestUnauthorizedBody(t *testing.T) {
 		w.WriteHeader(401)
 		fmt.Fprint(w, `{"error":"JWT validation failed: JWT is expired"}`)
 	})
-	_, err := c.JSON(t.Context(), Call{Op: "op", Path: "/beta/x"}, nil)
+	_, err := c.JSON(t.Context(), Call{Op: testOp("op", http.MethodGet, "/beta/x")}, nil)
 	var ae *APIError
 	if !errors.Is(err, ErrUnauthorized) || !errors.As(err, &ae) || len(ae.Messages) != 1 || !strings.Contains(ae.Messages[0], "expired") {
 		t.Fatalf("err = %v", err)
@@ -94,7 +94,7 @@ func TestRateLimited(t *testing.T) {
 				w.WriteHeader(429)
 				fmt.Fprint(w, `{"message":" Rate Limit Exceeded "}`)
 			})
-			_, err := c.JSON(t.Context(), Call{Op: "op", Path: "/beta/x"}, nil)
+			_, err := c.JSON(t.Context(), Call{Op: testOp("op", http.MethodGet, "/beta/x")}, nil)
 			var rl *RateLimitedError
 			if !errors.Is(err, ErrRateLimited) || !errors.As(err, &rl) {
 				t.Fatalf("err = %v", err)
@@ -143,7 +143,7 @@ func TestTransportErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.JSON(t.Context(), Call{Op: "op", Path: "/beta/x"}, nil)
+			_, err = c.JSON(t.Context(), Call{Op: testOp("op", http.MethodGet, "/beta/x")}, nil)
 			tc.check(t, err)
 		})
 	}
@@ -157,7 +157,7 @@ func TestConnectionRefusedIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.JSON(t.Context(), Call{Op: "op", Path: "/beta/x"}, nil)
+	_, err = c.JSON(t.Context(), Call{Op: testOp("op", http.MethodGet, "/beta/x")}, nil)
 	var opErr *net.OpError
 	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &opErr) {
 		t.Fatalf("err = %v, want ErrUnavailable wrapping a *net.OpError", err)
@@ -181,14 +181,14 @@ func TestContextErrorsStayContextErrors(t *testing.T) {
 		<-arrived
 		cancel()
 	}()
-	_, err := c.JSON(ctx, Call{Op: "op", Path: "/beta/x"}, nil)
+	_, err := c.JSON(ctx, Call{Op: testOp("op", http.MethodGet, "/beta/x")}, nil)
 	if err != context.Canceled {
 		t.Fatalf("err = %#v, want context.Canceled itself", err)
 	}
 
 	ctx, cancel2 := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel2()
-	_, err = c.JSON(ctx, Call{Op: "op", Path: "/beta/x"}, nil)
+	_, err = c.JSON(ctx, Call{Op: testOp("op", http.MethodGet, "/beta/x")}, nil)
 	if err != context.DeadlineExceeded {
 		t.Fatalf("err = %#v, want context.DeadlineExceeded itself", err)
 	}
@@ -208,7 +208,7 @@ func TestHTTPClientTimeoutIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.JSON(t.Context(), Call{Op: "op", Path: "/beta/x"}, nil)
+	_, err = c.JSON(t.Context(), Call{Op: testOp("op", http.MethodGet, "/beta/x")}, nil)
 	if !errors.Is(err, ErrUnavailable) || errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
@@ -248,7 +248,7 @@ func TestCancelWhileReadingTheBody(t *testing.T) {
 		cancel()
 	}()
 	var out []string
-	_, err := c.JSON(ctx, Call{Op: "op", Path: "/beta/x"}, &out)
+	_, err := c.JSON(ctx, Call{Op: testOp("op", http.MethodGet, "/beta/x")}, &out)
 	if err != context.Canceled {
 		t.Fatalf("err = %#v, want context.Canceled itself", err)
 	}

@@ -23,7 +23,7 @@ func (c *Client) Stream(ctx context.Context, call Call) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(req, call.Op)
+	resp, err := c.do(req, call.Op.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,12 @@ package isc
 import (
 	"net/url"
 	"strconv"
+
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // MaxLimit is the largest page the tenant serves.
-const MaxLimit = 250
+const MaxLimit = op.MaxPageSize
 
 // Paging is SailPoint's standard collection paging.
 type Paging struct {

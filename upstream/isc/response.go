@@ -35,16 +35,16 @@ func (c *Client) JSON(ctx context.Context, call Call, out any) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
-	resp, err := c.do(req, call.Op)
+	resp, err := c.do(req, call.Op.Name)
 	if err != nil {
 		return Meta{}, err
 	}
 	defer resp.Body.Close()
-	meta, err := readMeta(call.Op, resp.Header)
+	meta, err := readMeta(call.Op.Name, resp.Header)
 	if err != nil {
 		return Meta{}, err
 	}
-	body, err := c.readBody(ctx, call.Op, resp)
+	body, err := c.readBody(ctx, call.Op.Name, resp)
 	if err != nil {
 		return Meta{}, err
 	}
@@ -52,7 +52,7 @@ func (c *Client) JSON(ctx context.Context, call Call, out any) (Meta, error) {
 		return meta, nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return Meta{}, Breach(call.Op, err, "decode %T", out)
+		return Meta{}, Breach(call.Op.Name, err, "decode %T", out)
 	}
 	return meta, nil
 }
@@ -74,12 +74,12 @@ func (c *Client) Send(ctx context.Context, call Call) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
-	resp, err := c.do(req, call.Op)
+	resp, err := c.do(req, call.Op.Name)
 	if err != nil {
 		return Meta{}, err
 	}
 	discard(resp.Body)
-	return readMeta(call.Op, resp.Header)
+	return readMeta(call.Op.Name, resp.Header)
 }
 
 // readMeta reads X-Total-Count.

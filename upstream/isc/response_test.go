@@ -17,7 +17,7 @@ func TestJSONDecodesAndReadsTotal(t *testing.T) {
 		io.WriteString(w, `[{"a":1},{"a":2}]`)
 	})
 	q := map[string][]string{"eventTypes": {"A", "B"}, "count": {"true"}}
-	page, err := List[struct{ A int }](t.Context(), c, Call{Op: "op", Path: "/beta/ids/{id}/events", Params: []string{"x/y z"}, Query: q})
+	page, err := List[struct{ A int }](t.Context(), c, Call{Op: testOp("op", http.MethodGet, "/beta/ids/{id}/events"), Params: []string{"x/y z"}, Query: q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestJSONDecodesAndReadsTotal(t *testing.T) {
 
 func TestNoTotalUnlessSent(t *testing.T) {
 	c := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `[]`) })
-	page, err := List[int](t.Context(), c, Call{Op: "op", Path: "/beta/x"})
+	page, err := List[int](t.Context(), c, Call{Op: testOp("op", http.MethodGet, "/beta/x")})
 	if err != nil || page.HasTotal || len(page.Items) != 0 {
 		t.Fatalf("page = %+v, %v", page, err)
 	}
@@ -53,7 +53,7 @@ func TestMalformedTotalAndBody(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := serve(t, h)
-			_, err := List[int](t.Context(), c, Call{Op: "listThings", Path: "/beta/x"})
+			_, err := List[int](t.Context(), c, Call{Op: testOp("listThings", http.MethodGet, "/beta/x")})
 			var ce *ContractError
 			if !errors.Is(err, ErrUnavailable) || !errors.As(err, &ce) || ce.Op != "listThings" {
 				t.Fatalf("err = %v, want a *ContractError for listThings", err)
@@ -77,14 +77,14 @@ func TestBodyCap(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := serve(t, h, WithMaxBody(1000))
 			var s string
-			_, err := c.JSON(t.Context(), Call{Op: "op", Path: "/beta/x"}, &s)
+			_, err := c.JSON(t.Context(), Call{Op: testOp("op", http.MethodGet, "/beta/x")}, &s)
 			var tl *TooLargeError
 			if !errors.Is(err, ErrUnavailable) || !errors.As(err, &tl) || tl.Limit != 1000 || s != "" {
 				t.Fatalf("err = %v", err)
 			}
 			// Under the cap the same body is fine.
 			c = serve(t, h, WithMaxBody(4000))
-			if _, err := c.JSON(t.Context(), Call{Op: "op", Path: "/beta/x"}, &s); err != nil || len(s) != 2000 {
+			if _, err := c.JSON(t.Context(), Call{Op: testOp("op", http.MethodGet, "/beta/x")}, &s); err != nil || len(s) != 2000 {
 				t.Fatalf("under the cap: len %d, %v", len(s), err)
 			}
 		})
@@ -116,7 +116,7 @@ func TestBodySentWithGetBody(t *testing.T) {
 		return inner.RoundTrip(r)
 	})}
 	_, err := srv.Send(t.Context(), Call{
-		Op: "patch", Method: http.MethodPatch, Path: "/beta/x",
+		Op:   testOp("patch", http.MethodPatch, "/beta/x"),
 		Body: []map[string]string{{"op": "replace"}}, ContentType: "application/json-patch+json",
 	})
 	if err != nil {
@@ -143,7 +143,7 @@ func TestStreamIsNotBuffered(t *testing.T) {
 		}
 		io.WriteString(w, "part2")
 	})
-	f, err := c.Stream(t.Context(), Call{Op: "download", Path: "/beta/x"})
+	f, err := c.Stream(t.Context(), Call{Op: testOp("download", http.MethodGet, "/beta/x")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestStreamIsNotBuffered(t *testing.T) {
 
 func TestStreamMapsErrors(t *testing.T) {
 	c := serve(t, func(w http.ResponseWriter, r *http.Request) { errorDTO(w, 404, "404 Not found") })
-	_, err := c.Stream(t.Context(), Call{Op: "download", Path: "/beta/x"})
+	_, err := c.Stream(t.Context(), Call{Op: testOp("download", http.MethodGet, "/beta/x")})
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("err = %v", err)
 	}

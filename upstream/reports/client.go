@@ -8,15 +8,7 @@ import (
 	"net/url"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
-)
-
-// Paths of the operations under the tenant root. The API version lives
-// here and nowhere else.
-const (
-	pathRun    = "/v2024/reports/run"
-	pathCancel = "/v2024/reports/{id}/cancel"
-	pathFile   = "/v2024/reports/{taskResultId}"
-	pathResult = "/v2024/reports/{taskResultId}/result"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // Client calls one tenant's report operations. It is safe for concurrent
@@ -50,7 +42,7 @@ func (c *Client) StartReport(ctx context.Context, args Arguments) (*TaskResult, 
 		Arguments  Arguments  `json:"arguments"`
 	}{args.ReportType(), args}
 	var tr TaskResult
-	call := isc.Call{Op: "startReport", Method: http.MethodPost, Path: pathRun, Body: body}
+	call := isc.Call{Op: op.StartReport, Body: body}
 	if _, err := c.c.JSON(ctx, call, &tr); err != nil {
 		return nil, err
 	}
@@ -71,7 +63,7 @@ func (c *Client) GetReportResult(ctx context.Context, taskResultID string, p Res
 		q.Set("completed", "true")
 	}
 	var w wireResult
-	call := isc.Call{Op: "getReportResult", Path: pathResult, Params: []string{taskResultID}, Query: q}
+	call := isc.Call{Op: op.GetReportResult, Params: []string{taskResultID}, Query: q}
 	if _, err := c.c.JSON(ctx, call, &w); err != nil {
 		return nil, err
 	}
@@ -80,7 +72,7 @@ func (c *Client) GetReportResult(ctx context.Context, taskResultID string, p Res
 
 // CancelReport cancels the report running as id (cancelReport).
 func (c *Client) CancelReport(ctx context.Context, id string) error {
-	_, err := c.c.Send(ctx, isc.Call{Op: "cancelReport", Method: http.MethodPost, Path: pathCancel, Params: []string{id}})
+	_, err := c.c.Send(ctx, isc.Call{Op: op.CancelReport, Params: []string{id}})
 	return err
 }
 
@@ -104,5 +96,5 @@ func (c *Client) GetReport(ctx context.Context, taskResultID string, p FileParam
 	if p.Auditable {
 		q.Set("auditable", "true")
 	}
-	return c.c.Stream(ctx, isc.Call{Op: "getReport", Path: pathFile, Params: []string{taskResultID}, Query: q})
+	return c.c.Stream(ctx, isc.Call{Op: op.GetReport, Params: []string{taskResultID}, Query: q})
 }

@@ -8,14 +8,7 @@ import (
 	"net/http"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
-)
-
-// Paths of the operations under the tenant root. The API version lives
-// here and nowhere else.
-const (
-	pathExports  = "/beta/role-mining-sessions/{sessionId}/potential-roles/{potentialRoleId}/export-async"
-	pathExport   = "/beta/role-mining-sessions/{sessionId}/potential-roles/{potentialRoleId}/export-async/{exportId}"
-	pathDownload = "/beta/role-mining-sessions/{sessionId}/potential-roles/{potentialRoleId}/export-async/{exportId}/download"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // Client calls one tenant's potential-role export operations. It is safe
@@ -39,7 +32,7 @@ func New(root string, hc *http.Client, opts ...isc.Option) (*Client, error) {
 func (c *Client) StartExport(ctx context.Context, role PotentialRole, opts ExportOptions) (*Export, error) {
 	var e Export
 	call := isc.Call{
-		Op: "exportRoleMiningPotentialRoleAsync", Method: http.MethodPost, Path: pathExports,
+		Op:     op.ExportRoleMiningPotentialRoleAsync,
 		Params: []string{role.SessionID, role.ID}, Body: opts,
 	}
 	if _, err := c.c.JSON(ctx, call, &e); err != nil {
@@ -55,7 +48,7 @@ func (c *Client) GetExport(ctx context.Context, role PotentialRole, exportID str
 		return nil, err
 	}
 	var e Export
-	call := isc.Call{Op: "exportRoleMiningPotentialRoleStatus", Path: pathExport, Params: []string{role.SessionID, role.ID, exportID}}
+	call := isc.Call{Op: op.ExportRoleMiningPotentialRoleStatus, Params: []string{role.SessionID, role.ID, exportID}}
 	if _, err := c.c.JSON(ctx, call, &e); err != nil {
 		return nil, err
 	}
@@ -69,5 +62,5 @@ func (c *Client) DownloadExport(ctx context.Context, role PotentialRole, exportI
 	if err := role.validateUUIDs(exportID); err != nil {
 		return nil, err
 	}
-	return c.c.Stream(ctx, isc.Call{Op: "downloadRoleMiningPotentialRoleZip", Path: pathDownload, Params: []string{role.SessionID, role.ID, exportID}})
+	return c.c.Stream(ctx, isc.Call{Op: op.DownloadRoleMiningPotentialRoleZip, Params: []string{role.SessionID, role.ID, exportID}})
 }

@@ -9,14 +9,7 @@ import (
 	"net/url"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
-)
-
-// Paths of the operations under the tenant root. The API version lives
-// here and nowhere else.
-const (
-	pathTask    = "/beta/task-status/{id}"
-	pathList    = "/beta/task-status"
-	pathPending = "/beta/task-status/pending-tasks"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // Client calls one tenant's task-status operations. It is safe for
@@ -39,7 +32,7 @@ func New(root string, hc *http.Client, opts ...isc.Option) (*Client, error) {
 // or one older than the tenant's 90-day retention, wraps isc.ErrNotFound.
 func (c *Client) GetTaskStatus(ctx context.Context, id string) (*TaskStatus, error) {
 	var ts TaskStatus
-	if _, err := c.c.JSON(ctx, isc.Call{Op: "getTaskStatus", Path: pathTask, Params: []string{id}}, &ts); err != nil {
+	if _, err := c.c.JSON(ctx, isc.Call{Op: op.GetTaskStatus, Params: []string{id}}, &ts); err != nil {
 		return nil, err
 	}
 	return &ts, nil
@@ -58,7 +51,7 @@ func (c *Client) UpdateTaskStatus(ctx context.Context, id string, ops []PatchOp)
 	}
 	var ts TaskStatus
 	call := isc.Call{
-		Op: "updateTaskStatus", Method: http.MethodPatch, Path: pathTask, Params: []string{id},
+		Op: op.UpdateTaskStatus, Params: []string{id},
 		Body: ops, ContentType: "application/json-patch+json",
 	}
 	if _, err := c.c.JSON(ctx, call, &ts); err != nil {
@@ -85,7 +78,7 @@ func (c *Client) ListTaskStatus(ctx context.Context, p ListParams) (isc.Page[Tas
 		return isc.Page[TaskStatus]{}, err
 	}
 	isc.SetString(q, "sorters", sorters)
-	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: "getTaskStatusList", Path: pathList, Query: q})
+	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetTaskStatusList, Query: q})
 }
 
 // ListPendingTasks lists the tasks still running (getPendingTasks, which
@@ -96,7 +89,7 @@ func (c *Client) ListPendingTasks(ctx context.Context, p isc.Paging) (isc.Page[T
 	if err := p.Apply(q); err != nil {
 		return isc.Page[TaskStatus]{}, err
 	}
-	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: "getPendingTasks", Path: pathPending, Query: q})
+	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetPendingTasks, Query: q})
 }
 
 // CountPendingTasks returns how many tasks are pending, from the headers
@@ -104,7 +97,7 @@ func (c *Client) ListPendingTasks(ctx context.Context, p isc.Paging) (isc.Page[T
 // transferred.
 func (c *Client) CountPendingTasks(ctx context.Context) (int, error) {
 	meta, err := c.c.Send(ctx, isc.Call{
-		Op: "getPendingTaskHeaders", Method: http.MethodHead, Path: pathPending,
+		Op:    op.GetPendingTaskHeaders,
 		Query: url.Values{"count": {"true"}},
 	})
 	if err != nil {

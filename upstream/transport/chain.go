@@ -1,7 +1,6 @@
 // Package transport holds the http.RoundTripper layers every upstream
 // call goes through, each in its own file and each wrapping the next:
 //
-//	Singleflight  identical GETs in flight are sent once; each caller gets its own copy
 //	Retry         jittered backoff: GET/HEAD on 429, 502-504 and connection errors; any method on 429
 //	OAuth2        client-credentials bearer, refreshed once for all callers; one refresh and retry on 401
 //	Limit         waits for the (client id, API version) budget; a 429 sets a cooldown every replica honours
@@ -11,8 +10,13 @@
 // New builds the chain in that order. The order matters: Retry and the
 // OAuth2 401 retry sit above Limit, so every attempt, first or not,
 // spends budget and waits out cooldowns; Metrics sits below Limit, so it
-// times the tenant, not the queue; Singleflight sits on top, so a shared
-// GET is retried once for all its callers.
+// times the tenant, not the queue.
+//
+// Nothing here removes duplicate calls: identical GETs in flight at once
+// are sent once by the cache's fill above this chain (in-process, and
+// across replicas through a lease, also while the cache's store is down),
+// and equal calls of one GraphQL request once by its loaders' memo.
+// Downloads stream to each caller and mutations must each be sent.
 //
 // Every layer clones a request before changing it, closes the request
 // body when it does not pass the request on, and waits only in a select
@@ -89,10 +93,7 @@ func New(cfg Config) http.RoundTripper {
 		base = http.DefaultTransport
 	}
 	obs := orNop(cfg.Observer)
-	layers := []Layer{
-		Singleflight(cfg.Principal, obs),
-		Retry(cfg.Retry, obs),
-	}
+	layers := []Layer{Retry(cfg.Retry, obs)}
 	if cfg.Credentials != nil {
 		layers = append(layers, OAuth2(cfg.Credentials, cfg.Token))
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/optest"
+
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
 
@@ -40,7 +42,7 @@ func send(ctx context.Context, rt http.RoundTripper, method, url, body string) (
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	req, err := http.NewRequestWithContext(optest.WithCall(ctx, method, url), method, url, rd)
 	if err != nil {
 		return nil, err
 	}

@@ -21,9 +21,6 @@ type Observer interface {
 	// ObserveRetry is a request about to be sent again, and why: an HTTP
 	// status such as "503", or "connection".
 	ObserveRetry(api, operation, reason string)
-	// ObserveShared is a GET answered by another caller's identical
-	// request in flight.
-	ObserveShared(api, operation string)
 	// ObserveFallback is the limiter falling back to its in-memory share
 	// (true) or going back to Redis (false); wire it to
 	// ratelimit.RedisOptions.OnFallback.
@@ -37,7 +34,6 @@ func (Nop) ObserveUpstream(string, string, int, time.Duration) {}
 func (Nop) ObserveLimiterWait(string, time.Duration, bool)     {}
 func (Nop) ObserveCooldown(string, time.Duration)              {}
 func (Nop) ObserveRetry(string, string, string)                {}
-func (Nop) ObserveShared(string, string)                       {}
 func (Nop) ObserveFallback(bool)                               {}
 
 func orNop(o Observer) Observer {
@@ -63,8 +59,6 @@ type Counts struct {
 	Cooldowns map[string][]time.Duration
 	// Retries counts retries by reason.
 	Retries map[string]int
-	// Shared counts GETs answered from another caller's flight.
-	Shared int
 	// Fallbacks and Recoveries count the limiter's switches to memory and
 	// back; FallbackActive is the latest state.
 	Fallbacks, Recoveries int
@@ -136,12 +130,6 @@ func (c *Counter) ObserveCooldown(api string, d time.Duration) {
 func (c *Counter) ObserveRetry(_, _ string, reason string) {
 	c.mu.Lock()
 	c.c.Retries[reason]++
-	c.mu.Unlock()
-}
-
-func (c *Counter) ObserveShared(string, string) {
-	c.mu.Lock()
-	c.c.Shared++
 	c.mu.Unlock()
 }
 

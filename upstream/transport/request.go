@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/principal"
-	"github.com/sailgraph/sailgraph/upstream/route"
 )
 
 // principalFor is the principal in req's context, or def.
@@ -20,12 +20,14 @@ func principalFor(req *http.Request, def principal.Principal) principal.Principa
 	return def
 }
 
-// labels names req for budgets and metrics: its API version (the first
-// path segment, as SailPoint counts budgets, also for paths the route
-// table does not know) and its operationId ("unknown" if unmatched).
+// labels names req for budgets and metrics from the op.Call its context
+// carries (the typed clients and the REST side put it there): the API
+// whose budget it spends and the operation's name. A request that names
+// no operation spends the budget of its first path segment, as SailPoint
+// counts it, and is "unknown".
 func labels(req *http.Request) (api, operation string) {
-	if r, ok := route.Match(req.Method, req.URL.Path); ok {
-		return string(r.API), r.Operation
+	if c, ok := op.FromRequest(req); ok {
+		return string(c.API()), c.Op.Name
 	}
 	first, _, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
 	return first, "unknown"

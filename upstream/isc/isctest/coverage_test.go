@@ -11,9 +11,9 @@ import (
 	"github.com/sailgraph/sailgraph/upstream/history"
 	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/isc/isctest"
+	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/reports"
 	"github.com/sailgraph/sailgraph/upstream/rolemining"
-	"github.com/sailgraph/sailgraph/upstream/route"
 	"github.com/sailgraph/sailgraph/upstream/tasks"
 )
 
@@ -96,8 +96,8 @@ func TestEveryOperationAgainstTheSpec(t *testing.T) {
 	drain(t, z)
 
 	want := tn.Spec.Specs.OperationIDs()
-	if len(want) != 23 || !slices.Equal(sorted(want), sorted(route.Operations())) {
-		t.Fatalf("the specs list %d operations, the route table %d", len(want), len(route.Operations()))
+	if len(want) != 23 || !slices.Equal(sorted(want), sorted(op.Names())) {
+		t.Fatalf("the specs list %d operations, the route table %d", len(want), len(op.Names()))
 	}
 	tn.RequireCovered(t, want...)
 }
