@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,6 +30,11 @@ type AuthOptions struct {
 	// Tenant is the Tenant of pass-through principals: the same value the
 	// gateway's own principal.ForClient has.
 	Tenant string
+	// Tokens, in pass-through mode, knows the tokens the tenant has
+	// refused: they are refused at once, before the cache (nil: none).
+	Tokens TokenState
+	// Now is the clock tokens' expiry is judged by (default time.Now).
+	Now func() time.Time
 	// Logger gets one line per refused request (never a credential).
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -43,6 +49,9 @@ type AuthOptions struct {
 func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -65,7 +74,18 @@ func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
 					return refuse(c, opts.Logger, "missing ISC token",
 						"this gateway passes your own ISC access token to the tenant: send it in "+HeaderISCToken)
 				}
-				ctx = principal.With(ctx, principal.ForBearer(opts.Tenant, cred.iscToken))
+				// A token that has expired, or that the tenant has refused,
+				// is refused here, before the cache could answer it.
+				if exp, ok := tokenExpiry(cred.iscToken); ok && !opts.Now().Before(exp) {
+					return refuse(c, opts.Logger, "expired ISC token",
+						"your ISC token expired at "+exp.UTC().Format(time.RFC3339)+": get a new one")
+				}
+				p := principal.ForBearer(opts.Tenant, cred.iscToken)
+				if opts.Tokens != nil && opts.Tokens.Revoked(r.Context(), p.ClientID) {
+					return refuse(c, opts.Logger, "revoked ISC token",
+						"the tenant has refused your ISC token (expired, revoked or not valid): get a new one")
+				}
+				ctx = principal.With(ctx, p)
 			}
 			c.SetRequest(r.WithContext(ctx))
 			return next(c)

@@ -44,7 +44,9 @@ const (
 type Classified struct {
 	Code    Code
 	Message string
-	// RetryAfterSeconds is set for RateLimited (at least 1).
+	// RetryAfterSeconds is set for RateLimited (at least 1), and for
+	// UpstreamUnavailable when the gateway knows when the tenant may be
+	// tried again (its circuit breaker is open).
 	RetryAfterSeconds int
 }
 
@@ -64,6 +66,8 @@ func Classify(err error) Classified {
 		return Classified{Code: BadUserInput, Message: msg}
 	case errors.Is(err, isc.ErrNotFound):
 		return Classified{Code: NotFound, Message: "not found"}
+	case errors.Is(err, isc.ErrCallerToken):
+		return Classified{Code: Unauthenticated, Message: "the tenant did not accept your ISC token (it is expired, revoked or not valid): get a new one"}
 	case errors.Is(err, isc.ErrUnauthorized):
 		return Classified{Code: Unauthenticated, Message: "the tenant did not accept the gateway's credentials"}
 	case errors.Is(err, isc.ErrForbidden):
@@ -75,6 +79,10 @@ func Classify(err error) Classified {
 		}
 		return Classified{Code: RateLimited, Message: fmt.Sprintf("the tenant's rate limit is reached; retry after %d s", secs), RetryAfterSeconds: secs}
 	case errors.Is(err, isc.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		if d, ok := isc.RetryAfter(err); ok { // the circuit is open: the gateway knows when to try again
+			secs := max(1, int(math.Ceil(d.Seconds())))
+			return Classified{Code: UpstreamUnavailable, Message: fmt.Sprintf("the tenant is failing; the gateway will try it again in %d s", secs), RetryAfterSeconds: secs}
+		}
 		return Classified{Code: UpstreamUnavailable, Message: "the tenant is unavailable; try again later"}
 	}
 	return Classified{Code: Internal, Message: "internal error"}

@@ -150,6 +150,9 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 		c.storeFailed(err, req.Operation)
 		return c.direct(ctx, &req, load)
 	}
+	if req.Refresh {
+		return c.refresh(ctx, key, req, load)
+	}
 	e, found, err := c.lookup(ctx, key)
 	if err != nil {
 		c.storeFailed(err, req.Operation)
@@ -178,6 +181,22 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 			c.stats.add(EventStaleOnError, req.Operation)
 			return Result{Value: e.value, Status: StatusStale, Age: e.age(now), Reason: failure.reason()}, nil
 		}
+	}
+	if out.err != nil {
+		return Result{}, out.err
+	}
+	return Result{Value: out.fetched.Value, Status: StatusMiss}, nil
+}
+
+// refresh calls the origin for key and stores its answer (see
+// Request.Refresh).
+func (c *Cache) refresh(ctx context.Context, key string, req Request, load Loader) (Result, error) {
+	c.stats.add(EventMiss, req.Operation)
+	out, err := c.flight(ctx, "refresh\x00"+key, req, load, func(fctx context.Context) fillOutcome {
+		return c.load(fctx, key, &req, load, true)
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	if out.err != nil {
 		return Result{}, out.err

@@ -20,10 +20,15 @@ type Request struct {
 	// as a whole (for families of requests with unbounded variants, such
 	// as lists). It is not scoped: name the tenant in it.
 	Namespace string
-	// Operation and Resource describe the answer for Notes and counters,
-	// e.g. "getTaskStatus" and the task id.
+	// Operation and Resource describe the answer for counters, e.g.
+	// "getTaskStatus" and the task id.
 	Operation string
 	Resource  string
+	// Refresh asks the origin whatever is stored (and stores its answer):
+	// the caller may not be answered from the store now. Nothing stale
+	// stands in for a failing origin, and in-process callers of the same
+	// key still share one origin call.
+	Refresh bool
 }
 
 // Failure says how an origin call failed, which decides whether a stale

@@ -83,6 +83,14 @@ type Config struct {
 	KeyRate Rate
 	KeyCost Rate
 
+	// BreakerFailures is how many upstream calls to one API in a row must
+	// fail before its circuit opens (SAILGRAPH_BREAKER_FAILURES, default
+	// 5; 0 turns the breaker off); BreakerCoolOff how long it stays open
+	// before one probe call may close it (SAILGRAPH_BREAKER_COOLOFF,
+	// default 10s).
+	BreakerFailures int
+	BreakerCoolOff  time.Duration
+
 	// ReadyRequireRedis makes /readyz fail while Redis is unreachable
 	// (SAILGRAPH_READY_REQUIRE_REDIS, default true). A replica without
 	// Redis still serves, on its share of the budget.
@@ -130,6 +138,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		RedisURL:        str("SAILGRAPH_REDIS_URL", ""),
 		UpstreamTimeout: dur("SAILGRAPH_UPSTREAM_TIMEOUT", 30*time.Second),
 		ShutdownTimeout: dur("SAILGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second),
+		BreakerCoolOff:  dur("SAILGRAPH_BREAKER_COOLOFF", 10*time.Second),
 		LogLevel:        strings.ToLower(str("SAILGRAPH_LOG_LEVEL", "info")),
 		SimIdentities:   2000,
 		SimSeed:         1,
@@ -163,6 +172,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.CacheMemoryBytes = int64(posInt("SAILGRAPH_CACHE_MEMORY_MB", 64, 1<<20)) << 20
 	c.MaxCost = posInt("SAILGRAPH_MAX_COST", 200, 1_000_000)
 	c.MaxDepth = posInt("SAILGRAPH_MAX_DEPTH", 12, 100)
+	c.BreakerFailures = 5
+	if v := str("SAILGRAPH_BREAKER_FAILURES", ""); v == "0" {
+		c.BreakerFailures = 0
+	} else {
+		c.BreakerFailures = posInt("SAILGRAPH_BREAKER_FAILURES", 5, 1000)
+	}
 	if v := str("SAILGRAPH_CACHE_POLICY", ""); v != "" {
 		p, err := cache.ParsePolicy(v, cache.DefaultPolicy())
 		if err != nil {

@@ -393,7 +393,9 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 	u.principal = principal.ForClient(tenantHost, creds.clientID)
 
 	compress := 0 // the cache's default threshold
+	var circuits ratelimit.Circuits = ratelimit.NewMemoryCircuits(nil)
 	if rdb != nil {
+		circuits = ratelimit.NewRedisCircuits(rdb, "", 0)
 		rl := ratelimit.NewRedis(rdb, cfg.RateLimit, ratelimit.RedisOptions{Logger: g.log, OnFallback: g.metrics.ObserveFallback})
 		g.closers = append(g.closers, func(context.Context) error { return rl.Close() })
 		g.limiter = rl
@@ -427,7 +429,7 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 		TokenURL:     creds.tenantURL + "/oauth/token",
 		AuthStyle:    oauth2.AuthStyleInHeader,
 	}
-	rt := transport.New(transport.Config{
+	tc := transport.Config{
 		// Below the chain: a client span per call, and the call counted
 		// on the request's record with its X-Request-Id sent upstream.
 		Base:      transport.Chain(base, tr.Layer(), ops.Upstream()),
@@ -437,7 +439,12 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 		Credentials: u.tokenConfig,
 		Limiter:     g.limiter,
 		Observer:    g.metrics,
-	})
+	}
+	if cfg.BreakerFailures > 0 {
+		tc.Circuits = circuits
+		tc.Breaker = transport.BreakerOptions{Failures: cfg.BreakerFailures, CoolOff: cfg.BreakerCoolOff}
+	}
+	rt := transport.New(tc)
 	c, err := cache.New(u.store, cache.Options{Policy: cfg.CachePolicy, CompressAbove: compress, Observer: g.metrics, Now: o.now})
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)

@@ -41,6 +41,8 @@ type Metrics struct {
 	limiterRefused  *prometheus.CounterVec
 	cooldown        *prometheus.HistogramVec
 	retries         *prometheus.CounterVec
+	circuitOpen     *prometheus.GaugeVec
+	circuitRefused  *prometheus.CounterVec
 	fallbackActive  prometheus.Gauge
 	fallbacks       prometheus.Counter
 	cacheEvents     *prometheus.CounterVec
@@ -96,6 +98,14 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 			Name: "sailgraph_upstream_retries_total",
 			Help: "Upstream requests sent again, by API version, operationId and reason (a status or connection).",
 		}, []string{"api", "operation", "reason"}),
+		circuitOpen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sailgraph_upstream_circuit_open",
+			Help: "1 while this replica has seen the circuit breaker of an upstream API open (the tenant failing).",
+		}, []string{"api"}),
+		circuitRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sailgraph_upstream_circuit_refused_total",
+			Help: "Upstream calls not sent because the API's circuit breaker was open.",
+		}, []string{"api"}),
 		fallbackActive: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sailgraph_ratelimit_fallback_active",
 			Help: "1 while the limiter runs on its in-memory share of the budget because Redis is unreachable.",
@@ -110,7 +120,7 @@ func NewMetrics(opts MetricsOptions) *Metrics {
 		}, []string{"event", "operation"}),
 	}
 	m.reg.MustRegister(m.httpDuration, m.graphqlDuration, m.upstream, m.limiterWait, m.limiterRefused,
-		m.cooldown, m.retries, m.fallbackActive, m.fallbacks, m.cacheEvents)
+		m.cooldown, m.retries, m.circuitOpen, m.circuitRefused, m.fallbackActive, m.fallbacks, m.cacheEvents)
 	if !opts.NoRuntimeCollectors {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}

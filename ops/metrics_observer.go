@@ -30,6 +30,20 @@ func (m *Metrics) ObserveRetry(api, operation, reason string) {
 	m.retries.WithLabelValues(m.labels.api(api), m.labels.operation(operation), retryReason(reason)).Inc()
 }
 
+// ObserveCircuit implements transport.Observer.
+func (m *Metrics) ObserveCircuit(api string, open bool) {
+	v := 0.0
+	if open {
+		v = 1
+	}
+	m.circuitOpen.WithLabelValues(m.labels.api(api)).Set(v)
+}
+
+// ObserveCircuitRefusal implements transport.Observer.
+func (m *Metrics) ObserveCircuitRefusal(api string) {
+	m.circuitRefused.WithLabelValues(m.labels.api(api)).Inc()
+}
+
 // ObserveFallback implements transport.Observer; wire it to
 // ratelimit.RedisOptions.OnFallback.
 func (m *Metrics) ObserveFallback(active bool) {

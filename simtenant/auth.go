@@ -2,7 +2,9 @@ package simtenant
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -48,9 +50,10 @@ func (a *authority) serveToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "Bad credentials")
 		return
 	}
-	tok := randomToken()
+	expires := a.now().Add(a.ttl)
+	tok := newToken(id, expires)
 	a.mu.Lock()
-	a.tokens[tok] = issued{clientID: id, expires: a.now().Add(a.ttl)}
+	a.tokens[tok] = issued{clientID: id, expires: expires}
 	a.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -97,8 +100,24 @@ func (a *authority) expireAll() {
 	}
 }
 
-func randomToken() string {
-	b := make([]byte, 24)
+// newToken is an access token shaped like ISC's: a JWT whose payload
+// carries the client id and the expiry (exp, seconds since the epoch), so
+// that a gateway can read when it expires without asking. Its signature
+// is random bytes: the tenant keeps its tokens and checks them by value,
+// and nobody else can verify it (as nobody but ISC can verify ISC's).
+func newToken(clientID string, expires time.Time) string {
+	enc := base64.RawURLEncoding
+	header := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	claims, _ := json.Marshal(map[string]any{
+		"client_id": clientID, "exp": expires.Unix(), "jti": randomHex(16), "tenant_id": "sim",
+	})
+	sig := make([]byte, 32)
+	_, _ = rand.Read(sig)
+	return header + "." + enc.EncodeToString(claims) + "." + enc.EncodeToString(sig)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }

@@ -43,7 +43,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, status int, detailCode, text string) {
 	writeJSON(w, status, errorResponse{
 		DetailCode: detailCode,
-		TrackingID: randomToken()[:32],
+		TrackingID: randomHex(16),
 		Messages:   []errorMessage{{Locale: "en-US", LocaleOrigin: "DEFAULT", Text: text}},
 	})
 }

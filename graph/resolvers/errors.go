@@ -68,7 +68,7 @@ func classify(err error) (Code, string, map[string]any) {
 		return CodeBadUserInput, in.Error(), nil
 	}
 	c := apierr.Classify(err)
-	if c.Code == CodeRateLimited {
+	if c.RetryAfterSeconds > 0 {
 		return c.Code, c.Message, map[string]any{"retryAfterSeconds": c.RetryAfterSeconds}
 	}
 	return c.Code, c.Message, nil

@@ -40,7 +40,7 @@ func namespaceOf(p principal.Principal, ns op.Namespace, call *op.Call) string {
 
 // mutate sends a POST or PATCH and drops what it changed.
 func (t *Transport) mutate(req *http.Request, call *op.Call) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
+	resp, err := t.send(req)
 	p, ok := principal.From(req.Context())
 	if !ok || call.Op.Drops == op.NoNamespace {
 		return resp, err

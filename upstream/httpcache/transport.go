@@ -55,6 +55,20 @@ type Options struct {
 	// Logger gets a line when a mutation could not drop what it changed
 	// (default slog.Default()).
 	Logger *slog.Logger
+	// Tokens, when set, keeps the cache from answering a pass-through
+	// principal whose token the tenant has not accepted lately: such a
+	// read goes to the tenant (and refreshes the entry). Every answer for
+	// a pass-through token is reported to it: a 401 revokes the token, any
+	// other answer confirms it.
+	Tokens Tokens
+}
+
+// Tokens is what the tenant last said of pass-through tokens, by their
+// principal's ClientID (access.TokenState implements it).
+type Tokens interface {
+	Confirmed(ctx context.Context, id string) bool
+	Confirm(ctx context.Context, id string)
+	Revoke(ctx context.Context, id string)
 }
 
 // Transport is the caching http.RoundTripper.
@@ -64,6 +78,7 @@ type Transport struct {
 	classify classifier
 	maxBody  int64
 	log      *slog.Logger
+	tokens   Tokens
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
@@ -88,29 +103,52 @@ func New(c *cache.Cache, base http.RoundTripper, opts Options) *Transport {
 		classify: classifier{settle: opts.SnapshotSettle, now: opts.Now},
 		maxBody:  opts.MaxBody,
 		log:      opts.Logger,
+		tokens:   opts.Tokens,
 	}
+}
+
+// send passes req to the tenant, telling Tokens what the tenant said of
+// a pass-through principal's token.
+func (t *Transport) send(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if t.tokens == nil || err != nil {
+		return resp, err
+	}
+	if p, ok := principal.From(req.Context()); ok && p.Bearer() != "" {
+		ctx := context.WithoutCancel(req.Context())
+		if resp.StatusCode == http.StatusUnauthorized {
+			t.tokens.Revoke(ctx, p.ClientID)
+		} else {
+			t.tokens.Confirm(ctx, p.ClientID)
+		}
+	}
+	return resp, err
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	call, ok := op.FromRequest(req)
 	if !ok || req.Method != call.Op.Method {
-		return t.base.RoundTrip(req)
+		return t.send(req)
 	}
 	switch req.Method {
 	case http.MethodGet:
 	case http.MethodPost, http.MethodPatch:
 		return t.mutate(req, call)
 	default: // HEAD
-		return t.base.RoundTrip(req)
+		return t.send(req)
 	}
 	ctx := req.Context()
 	p, hasPrincipal := principal.From(ctx)
 	key, canonical := canonicalKey(call, req.URL.RawQuery)
 	if call.Op.Download || call.Op.Cache == op.NoCache || !hasPrincipal || !canonical {
-		return t.base.RoundTrip(req)
+		return t.send(req)
 	}
-	res, err := t.cache.Get(ctx, t.request(p, call, key), t.loader(req, call))
+	creq := t.request(p, call, key)
+	// A pass-through token the tenant has not accepted lately is not
+	// answered from the cache: it may have expired or been revoked.
+	creq.Refresh = p.Bearer() != "" && t.tokens != nil && !t.tokens.Confirmed(ctx, p.ClientID)
+	res, err := t.cache.Get(ctx, creq, t.loader(req, call))
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +186,7 @@ func (t *Transport) request(p principal.Principal, call *op.Call, key string) ca
 // answer into a storable exchange.
 func (t *Transport) loader(req *http.Request, call *op.Call) cache.Loader {
 	return func(ctx context.Context) (cache.Fetched, error) {
-		resp, err := t.base.RoundTrip(req.WithContext(ctx))
+		resp, err := t.send(req.WithContext(ctx))
 		if err != nil {
 			return cache.Fetched{Failure: failureOf(err)}, err
 		}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/sailgraph/sailgraph/upstream/principal"
 )
 
 // do sends req and returns the response when its status is 2xx; the caller
@@ -32,7 +34,15 @@ func (c *Client) do(req *http.Request, op string) (*http.Response, error) {
 		return resp, nil
 	}
 	defer discard(resp.Body)
-	return nil, statusError(op, resp)
+	err = statusError(op, resp)
+	if resp.StatusCode == http.StatusUnauthorized {
+		if p, ok := principal.From(req.Context()); ok && p.Bearer() != "" {
+			if api, ok := err.(*APIError); ok {
+				api.sentinel = ErrCallerToken
+			}
+		}
+	}
+	return nil, err
 }
 
 // transportError maps an error from http.Client.Do.
@@ -54,7 +64,7 @@ func transportError(ctx context.Context, op string, err error) error {
 
 // isSentinel reports whether err wraps one of this package's sentinels.
 func isSentinel(err error) bool {
-	for _, s := range []error{ErrNotFound, ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrUnavailable} {
+	for _, s := range []error{ErrNotFound, ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrUnavailable, ErrCallerToken} {
 		if errors.Is(err, s) {
 			return true
 		}

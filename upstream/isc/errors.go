@@ -20,6 +20,11 @@ var (
 	ErrForbidden    = errors.New("upstream: forbidden")
 	ErrRateLimited  = errors.New("upstream: rate limited")
 	ErrUnavailable  = errors.New("upstream: unavailable")
+
+	// ErrCallerToken is a 401 for a pass-through caller's own token (it is
+	// expired, revoked or invalid), as opposed to the gateway's
+	// credentials. It wraps ErrUnauthorized.
+	ErrCallerToken = fmt.Errorf("%w: the caller's own token was refused", ErrUnauthorized)
 )
 
 // APIError is a non-2xx answer from the tenant, with the ErrorResponseDto
@@ -88,12 +93,29 @@ func (e *RateLimitedError) Error() string {
 // Unwrap returns ErrRateLimited.
 func (e *RateLimitedError) Unwrap() error { return ErrRateLimited }
 
+// UnavailableError says the call was not made because the tenant is
+// failing: the circuit breaker is open for its API. RetryAfter is how long
+// until a call may be tried again. It wraps ErrUnavailable.
+type UnavailableError struct {
+	RetryAfter time.Duration
+	Reason     string // e.g. "circuit open after 5 consecutive failures"
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("%s (%s): retry after %s", ErrUnavailable, e.Reason, e.RetryAfter.Round(time.Millisecond))
+}
+
+// Unwrap returns ErrUnavailable.
+func (e *UnavailableError) Unwrap() error { return ErrUnavailable }
+
 // RetryAfter returns the wait carried by err, if it is or wraps a
-// RateLimitedError.
+// RateLimitedError or an UnavailableError.
 func RetryAfter(err error) (time.Duration, bool) {
-	var rl *RateLimitedError
-	if errors.As(err, &rl) {
+	if rl, ok := errors.AsType[*RateLimitedError](err); ok {
 		return rl.RetryAfter, true
+	}
+	if ue, ok := errors.AsType[*UnavailableError](err); ok {
+		return ue.RetryAfter, true
 	}
 	return 0, false
 }

@@ -1,6 +1,7 @@
 // Package transport holds the http.RoundTripper layers every upstream
 // call goes through, each in its own file and each wrapping the next:
 //
+//	Breaker       after consecutive failures, no call to that API for a cool-off; one probe then decides
 //	Retry         jittered backoff: GET/HEAD on 429, 502-504 and connection errors; any method on 429
 //	OAuth2        client-credentials bearer, refreshed once for all callers; one refresh and retry on 401
 //	Limit         waits for the (client id, API version) budget; a 429 sets a cooldown every replica honours
@@ -10,7 +11,9 @@
 // New builds the chain in that order. The order matters: Retry and the
 // OAuth2 401 retry sit above Limit, so every attempt, first or not,
 // spends budget and waits out cooldowns; Metrics sits below Limit, so it
-// times the tenant, not the queue.
+// times the tenant, not the queue; Breaker sits above Retry, so it judges
+// a call by its outcome after the retries, and an open circuit costs no
+// attempt at all.
 //
 // Nothing here removes duplicate calls: identical GETs in flight at once
 // are sent once by the cache's fill above this chain (in-process, and
@@ -76,6 +79,11 @@ type Config struct {
 	Credentials *clientcredentials.Config
 	// Token tunes the OAuth2 layer.
 	Token TokenOptions
+	// Circuits hold the circuit breakers' state (shared across replicas
+	// when in Redis). Nil leaves the Breaker layer out.
+	Circuits ratelimit.Circuits
+	// Breaker tunes the Breaker layer.
+	Breaker BreakerOptions
 	// Limiter is the budget. Nil leaves the Limit layer out.
 	Limiter ratelimit.Limiter
 	// Limit tunes the Limit layer.
@@ -93,7 +101,11 @@ func New(cfg Config) http.RoundTripper {
 		base = http.DefaultTransport
 	}
 	obs := orNop(cfg.Observer)
-	layers := []Layer{Retry(cfg.Retry, obs)}
+	var layers []Layer
+	if cfg.Circuits != nil {
+		layers = append(layers, Breaker(cfg.Circuits, cfg.Principal, cfg.Breaker, obs))
+	}
+	layers = append(layers, Retry(cfg.Retry, obs))
 	if cfg.Credentials != nil {
 		layers = append(layers, OAuth2(cfg.Credentials, cfg.Token))
 	}

@@ -21,6 +21,11 @@ type Observer interface {
 	// ObserveRetry is a request about to be sent again, and why: an HTTP
 	// status such as "503", or "connection".
 	ObserveRetry(api, operation, reason string)
+	// ObserveCircuit is api's circuit opening (true) or closing (false).
+	ObserveCircuit(api string, open bool)
+	// ObserveCircuitRefusal is a call not sent because api's circuit is
+	// open.
+	ObserveCircuitRefusal(api string)
 	// ObserveFallback is the limiter falling back to its in-memory share
 	// (true) or going back to Redis (false); wire it to
 	// ratelimit.RedisOptions.OnFallback.
@@ -35,6 +40,8 @@ func (Nop) ObserveLimiterWait(string, time.Duration, bool)     {}
 func (Nop) ObserveCooldown(string, time.Duration)              {}
 func (Nop) ObserveRetry(string, string, string)                {}
 func (Nop) ObserveFallback(bool)                               {}
+func (Nop) ObserveCircuit(string, bool)                        {}
+func (Nop) ObserveCircuitRefusal(string)                       {}
 
 func orNop(o Observer) Observer {
 	if o == nil {
@@ -63,6 +70,9 @@ type Counts struct {
 	// back; FallbackActive is the latest state.
 	Fallbacks, Recoveries int
 	FallbackActive        bool
+	// Trips and Closes count circuits opening and closing; Refused the
+	// calls not sent while one was open.
+	Trips, Closes, Refused int
 }
 
 // Exchange labels one upstream exchange.
@@ -130,6 +140,22 @@ func (c *Counter) ObserveCooldown(api string, d time.Duration) {
 func (c *Counter) ObserveRetry(_, _ string, reason string) {
 	c.mu.Lock()
 	c.c.Retries[reason]++
+	c.mu.Unlock()
+}
+
+func (c *Counter) ObserveCircuit(_ string, open bool) {
+	c.mu.Lock()
+	if open {
+		c.c.Trips++
+	} else {
+		c.c.Closes++
+	}
+	c.mu.Unlock()
+}
+
+func (c *Counter) ObserveCircuitRefusal(string) {
+	c.mu.Lock()
+	c.c.Refused++
 	c.mu.Unlock()
 }
 

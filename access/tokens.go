@@ -1,0 +1,198 @@
+package access
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// TokenState remembers what the tenant last said of pass-through tokens
+// (by their principal's ClientID, a hash, never the token): which it
+// accepted lately, and which it refused. The cache may answer a
+// pass-through caller only while the tenant has accepted its token within
+// the recheck period; a token the tenant refused is refused at once on
+// every replica sharing the state, before the cache.
+type TokenState interface {
+	// Confirmed reports whether the tenant accepted the token lately.
+	Confirmed(ctx context.Context, id string) bool
+	// Confirm records that the tenant accepted the token.
+	Confirm(ctx context.Context, id string)
+	// Revoke records that the tenant refused the token.
+	Revoke(ctx context.Context, id string)
+	// Revoked reports whether the tenant refused the token.
+	Revoked(ctx context.Context, id string) bool
+}
+
+var (
+	_ TokenState = (*MemoryTokens)(nil)
+	_ TokenState = (*RedisTokens)(nil)
+)
+
+// TokenOptions tune a TokenState.
+type TokenOptions struct {
+	// Recheck is how long an acceptance by the tenant lets the cache
+	// answer a token (SAILGRAPH_TOKEN_RECHECK, default 60s).
+	Recheck time.Duration
+	// RevokedFor is how long a refusal is remembered (default 1h, longer
+	// than ISC's tokens live).
+	RevokedFor time.Duration
+	// Now is the clock (default time.Now; the Redis state uses Redis's
+	// TTLs).
+	Now func() time.Time
+}
+
+func (o TokenOptions) withDefaults() TokenOptions {
+	if o.Recheck <= 0 {
+		o.Recheck = time.Minute
+	}
+	if o.RevokedFor <= 0 {
+		o.RevokedFor = time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// MemoryTokens is the TokenState of one replica.
+type MemoryTokens struct {
+	opts TokenOptions
+
+	mu        sync.Mutex
+	confirmed map[string]time.Time // until
+	revoked   map[string]time.Time // until
+}
+
+// NewMemoryTokens returns a TokenState in memory.
+func NewMemoryTokens(opts TokenOptions) *MemoryTokens {
+	return &MemoryTokens{opts: opts.withDefaults(), confirmed: map[string]time.Time{}, revoked: map[string]time.Time{}}
+}
+
+// Confirmed implements TokenState.
+func (m *MemoryTokens) Confirmed(_ context.Context, id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.opts.Now().Before(m.confirmed[id])
+}
+
+// Confirm implements TokenState.
+func (m *MemoryTokens) Confirm(_ context.Context, id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.opts.Now()
+	if len(m.confirmed) > 10_000 {
+		sweep(m.confirmed, now)
+	}
+	m.confirmed[id] = now.Add(m.opts.Recheck)
+}
+
+// Revoke implements TokenState.
+func (m *MemoryTokens) Revoke(_ context.Context, id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.opts.Now()
+	if len(m.revoked) > 10_000 {
+		sweep(m.revoked, now)
+	}
+	m.revoked[id] = now.Add(m.opts.RevokedFor)
+	delete(m.confirmed, id)
+}
+
+// Revoked implements TokenState.
+func (m *MemoryTokens) Revoked(_ context.Context, id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.opts.Now().Before(m.revoked[id])
+}
+
+func sweep(m map[string]time.Time, now time.Time) {
+	for k, until := range m {
+		if !now.Before(until) {
+			delete(m, k)
+		}
+	}
+}
+
+// RedisTokens is the TokenState shared by every replica on one Redis.
+// When Redis does not answer, a token counts as not confirmed (the cache
+// then asks the tenant) and not revoked (the tenant itself refuses it).
+type RedisTokens struct {
+	rdb    redis.UniversalClient
+	prefix string
+	opts   TokenOptions
+}
+
+// NewRedisTokens returns a TokenState in rdb.
+func NewRedisTokens(rdb redis.UniversalClient, opts TokenOptions) *RedisTokens {
+	return &RedisTokens{rdb: rdb, prefix: "sailgraph:token:", opts: opts.withDefaults()}
+}
+
+func (r *RedisTokens) key(id, what string) string { return r.prefix + "{" + id + "}:" + what }
+
+func short(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, 100*time.Millisecond)
+}
+
+// Confirmed implements TokenState.
+func (r *RedisTokens) Confirmed(ctx context.Context, id string) bool {
+	ctx, cancel := short(ctx)
+	defer cancel()
+	n, err := r.rdb.Exists(ctx, r.key(id, "ok")).Result()
+	return err == nil && n > 0
+}
+
+// Confirm implements TokenState.
+func (r *RedisTokens) Confirm(ctx context.Context, id string) {
+	ctx, cancel := short(ctx)
+	defer cancel()
+	_ = r.rdb.Set(ctx, r.key(id, "ok"), "1", r.opts.Recheck).Err()
+}
+
+// Revoke implements TokenState.
+func (r *RedisTokens) Revoke(ctx context.Context, id string) {
+	ctx, cancel := short(ctx)
+	defer cancel()
+	_, _ = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, r.key(id, "revoked"), "1", r.opts.RevokedFor)
+		p.Del(ctx, r.key(id, "ok"))
+		return nil
+	})
+}
+
+// Revoked implements TokenState.
+func (r *RedisTokens) Revoked(ctx context.Context, id string) bool {
+	ctx, cancel := short(ctx)
+	defer cancel()
+	n, err := r.rdb.Exists(ctx, r.key(id, "revoked")).Result()
+	return err == nil && n > 0
+}
+
+// tokenExpiry reads the exp claim of a JWT-shaped token (ISC's access
+// tokens are JWTs), without verifying it: only the tenant can, and does.
+// ok is false for a token that is not a JWT or has no exp.
+func tokenExpiry(tok string) (time.Time, bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || len(parts[1]) > 8<<10 {
+		return time.Time{}, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp *json.Number `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil {
+		return time.Time{}, false
+	}
+	sec, err := claims.Exp.Float64()
+	if err != nil || sec <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(sec), 0), true
+}
