@@ -57,7 +57,7 @@ func newCostModel(schema *ast.Schema) costModel {
 				switch a.Name {
 				case "calls":
 					if n, err := strconv.Atoi(a.Value.Raw); err == nil {
-						fc.calls = n
+						fc.calls = max(n, 0) // the sums saturate and must only grow
 					}
 				case "paged":
 					fc.paged = a.Value.Raw == "true"
@@ -71,38 +71,113 @@ func newCostModel(schema *ast.Schema) costModel {
 	return m
 }
 
-// estimate returns the upstream calls op is expected to make.
+// estimate returns the upstream calls op is expected to make. Each
+// fragment is costed once and its cost reused wherever it is spread, so the
+// estimate is linear in the size of the document.
 func (m costModel) estimate(op *ast.OperationDefinition, vars map[string]any) int {
-	return m.selection(op.SelectionSet, vars)
+	w := costWalk{model: m, vars: vars, frags: map[*ast.FragmentDefinition]costSum{}}
+	return w.set(op.SelectionSet).total()
 }
 
-func (m costModel) selection(set ast.SelectionSet, vars map[string]any) int {
-	total := 0
-	grouped := map[string]bool{}
-	for _, f := range fieldsOf(set) {
-		if strings.HasPrefix(f.Name, "__") {
-			continue
-		}
-		child := m.selection(f.SelectionSet, vars)
-		fc, ok := m.fields[f.ObjectDefinition.Name+"."+f.Name]
-		switch {
-		case !ok:
-			total = satAdd(total, child)
-		case fc.paged:
-			n := firstArg(f, vars)
-			pages := max(1, (n+upstreamPageSize-1)/upstreamPageSize)
-			total = satAdd(total, satAdd(satMul(pages, fc.calls), satMul(n, child)))
-		case fc.group != "":
-			if !grouped[fc.group] {
-				grouped[fc.group] = true
-				total = satAdd(total, fc.calls)
-			}
-			total = satAdd(total, child)
-		default:
-			total = satAdd(total, satAdd(fc.calls, child))
+// costSum is the cost of the fields of one selection set, fragments
+// inlined: the calls of its ungrouped fields (children included), and the
+// groups it uses, which are paid once per selection set however many of
+// their fields are selected (the calls of a group's first field count).
+type costSum struct {
+	calls  int
+	groups []groupCalls // in the order they are first selected
+}
+
+type groupCalls struct {
+	group string
+	calls int
+}
+
+func (s *costSum) addGroup(group string, calls int) {
+	for _, g := range s.groups {
+		if g.group == group {
+			return
 		}
 	}
-	return total
+	s.groups = append(s.groups, groupCalls{group, calls})
+}
+
+// add merges o, a fragment's selection inlined at the same level.
+func (s *costSum) add(o costSum) {
+	s.calls = satAdd(s.calls, o.calls)
+	for _, g := range o.groups {
+		s.addGroup(g.group, g.calls)
+	}
+}
+
+func (s costSum) total() int {
+	t := s.calls
+	for _, g := range s.groups {
+		t = satAdd(t, g.calls)
+	}
+	return t
+}
+
+// costWalk costs one operation, each fragment once. A fragment spread
+// inside itself costs nothing there (validation refuses such documents).
+type costWalk struct {
+	model costModel
+	vars  map[string]any
+	frags map[*ast.FragmentDefinition]costSum // zero while being costed
+}
+
+func (w *costWalk) set(set ast.SelectionSet) costSum {
+	var s costSum
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			w.field(&s, sel)
+		case *ast.InlineFragment:
+			// Fragments on different types of one interface are all
+			// counted: the estimate takes the dearest case.
+			s.add(w.set(sel.SelectionSet))
+		case *ast.FragmentSpread:
+			if sel.Definition != nil {
+				s.add(w.fragment(sel.Definition))
+			}
+		}
+	}
+	return s
+}
+
+func (w *costWalk) fragment(def *ast.FragmentDefinition) costSum {
+	if s, seen := w.frags[def]; seen {
+		return s
+	}
+	w.frags[def] = costSum{}
+	s := w.set(def.SelectionSet)
+	w.frags[def] = s
+	return s
+}
+
+func (w *costWalk) field(s *costSum, f *ast.Field) {
+	if strings.HasPrefix(f.Name, "__") {
+		return
+	}
+	child := w.set(f.SelectionSet).total()
+	var fc fieldCost
+	ok := false
+	if f.ObjectDefinition != nil {
+		fc, ok = w.model.fields[f.ObjectDefinition.Name+"."+f.Name]
+	}
+	switch {
+	case !ok:
+		s.calls = satAdd(s.calls, child)
+	case fc.paged:
+		n := firstArg(f, w.vars)
+		pages := max(1, (n+upstreamPageSize-1)/upstreamPageSize)
+		s.calls = satAdd(s.calls, satAdd(satMul(pages, fc.calls), satMul(n, child)))
+	case fc.group != "":
+		s.addGroup(fc.group, fc.calls)
+		s.calls = satAdd(s.calls, child)
+	default:
+		s.calls = satAdd(s.calls, satAdd(fc.calls, child))
+	}
 }
 
 // firstArg is a connection's page size as its resolver will see it,
@@ -123,26 +198,6 @@ func firstArg(f *ast.Field, vars map[string]any) int {
 		}
 	}
 	return int(min(max(n, 0), resolvers.MaxFirst))
-}
-
-// fieldsOf flattens a selection set's fields, following fragments.
-// Fragments on different types of one interface are all counted: the
-// estimate takes the dearest case.
-func fieldsOf(set ast.SelectionSet) []*ast.Field {
-	var out []*ast.Field
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			out = append(out, s)
-		case *ast.InlineFragment:
-			out = append(out, fieldsOf(s.SelectionSet)...)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				out = append(out, fieldsOf(s.Definition.SelectionSet)...)
-			}
-		}
-	}
-	return out
 }
 
 const costCap = math.MaxInt32

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -15,10 +14,15 @@ import (
 const CodeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
 
 // depthLimit refuses operations whose fields nest deeper than max.
-// Introspection fields (__schema, __type) are not counted: whether they are
-// served at all is the introspection switch's business.
+// Introspection fields (__schema, __type) and what they hold count against
+// maxIntrospection instead: an introspection query nests deeper than data
+// queries (GraphiQL's reaches 15), but an ofType chain must still end.
+//
+// documentLimits measures the same before validation; this check, on the
+// validated operation, is its backstop.
 type depthLimit struct {
-	max int
+	max              int
+	maxIntrospection int
 }
 
 var _ interface {
@@ -34,28 +38,32 @@ func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext measures the operation.
 func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	n := depthOf(opCtx.Operation.SelectionSet)
-	if n <= d.max {
-		return nil
+	s := depthOf(opCtx.Doc, opCtx.Operation)
+	if s.depth > d.max {
+		return depthError(s.depth, d.max, false)
 	}
-	return &gqlerror.Error{
-		Message: "the query nests " + strconv.Itoa(n) + " levels deep, over the limit of " + strconv.Itoa(d.max),
-		Extensions: map[string]any{
-			"code":     CodeDepthLimit,
-			"depth":    n,
-			"maxDepth": d.max,
-		},
+	if s.introspectionDepth > d.maxIntrospection {
+		return depthError(s.introspectionDepth, d.maxIntrospection, true)
 	}
+	return nil
 }
 
-// depthOf is the number of fields on the longest path down set.
-func depthOf(set ast.SelectionSet) int {
-	deepest := 0
-	for _, f := range fieldsOf(set) {
-		if strings.HasPrefix(f.Name, "__") {
-			continue
-		}
-		deepest = max(deepest, 1+depthOf(f.SelectionSet))
+// depthOf sizes op, each of doc's fragments once: linear in the size of
+// the document however often its fragments are spread.
+func depthOf(doc *ast.QueryDocument, op *ast.OperationDefinition) setSize {
+	return newMeasurer(doc).set(op.SelectionSet)
+}
+
+// depthError is the refusal of an operation nested n levels deep.
+func depthError(n, limit int, introspection bool) *gqlerror.Error {
+	what := "the query"
+	ext := map[string]any{"code": CodeDepthLimit, "depth": n, "maxDepth": limit}
+	if introspection {
+		what = "the introspection query"
+		ext["introspection"] = true
 	}
-	return deepest
+	return &gqlerror.Error{
+		Message:    what + " nests " + strconv.Itoa(n) + " levels deep, over the limit of " + strconv.Itoa(limit),
+		Extensions: ext,
+	}
 }

@@ -1,7 +1,7 @@
 // Package graph serves sailgraph's GraphQL API: the schema in *.graphqls,
-// the HTTP handler with its protections (cost and depth limits, persisted
-// queries, introspection switch) and the per-request loaders. The
-// resolvers are in graph/resolvers, the loaders in graph/loaders.
+// the HTTP handler with its protections (document, cost and depth limits,
+// persisted queries, introspection switch) and the per-request loaders.
+// The resolvers are in graph/resolvers, the loaders in graph/loaders.
 package graph
 
 import (
@@ -31,12 +31,44 @@ type Options struct {
 	// MaxCost is the most upstream calls one operation may be estimated to
 	// make; a dearer one is refused before it runs. Default 200.
 	MaxCost int
-	// MaxDepth is the deepest nesting of fields allowed. Default 12.
+	// MaxDepth is the deepest nesting of fields allowed, introspection
+	// aside. Default 12: twice the deepest README example.
 	MaxDepth int
-	// MaxComplexity caps gqlgen's own complexity (every selected field
-	// counts 1, plus its children): a guard on the size of a document,
-	// beside MaxCost's estimate of upstream calls. Default 5000.
+	// MaxIntrospectionDepth is the deepest nesting allowed from an
+	// introspection field (__schema, __type) down. Default 20: GraphiQL's
+	// introspection query nests 15 (its ofType chain is 9 deep), and a
+	// longer ofType chain answers nothing that schema has.
+	MaxIntrospectionDepth int
+	// MaxComplexity caps the fields of a document with its fragments
+	// expanded (each fragment counted once per use). It is measured on the
+	// text before validation, so that a document whose fragments double
+	// at every level is refused in linear time; gqlgen's own complexity
+	// limit, at the same value, stays as a backstop. Default 5000: a
+	// README example expands to under 20 fields, GraphiQL's
+	// introspection query to 220.
 	MaxComplexity int
+	// MaxTokens caps the lexical tokens of a document (names, punctuation,
+	// values; comments aside), counted before it is parsed. Default
+	// 15000, Apollo Router's: GraphiQL's introspection query has 163, a
+	// README example under 100, and 15000 tokens lex and parse in a few
+	// milliseconds.
+	MaxTokens int
+	// MaxAliases caps the aliased fields of an operation, fragments
+	// expanded: aliases are how one document asks for the same dear field
+	// many times. Default 30, Apollo Router's; an example in the README or
+	// GraphiQL uses 2 at most.
+	MaxAliases int
+	// MaxRootFields caps the fields of an operation's root selection set,
+	// fragments inlined. Default 20, Apollo Router's; the schema's Query
+	// has fewer, so more means repeats.
+	MaxRootFields int
+	// MaxSelectionFields caps the fields of any one selection set, with
+	// the fragments at its level inlined and the selection sets of
+	// same-named fields merged, as execution merges them. Validation
+	// compares the fields of a merged set pairwise, so a set of 10,000
+	// fields costs seconds. Default 100: no type in the schema has half as
+	// many fields.
+	MaxSelectionFields int
 	// MaxBodyBytes caps a POST body. Default 1 MiB.
 	MaxBodyBytes int64
 	// APQCache stores automatic persisted queries by their SHA-256.
@@ -68,8 +100,23 @@ func (o Options) withDefaults() Options {
 	if o.MaxDepth <= 0 {
 		o.MaxDepth = 12
 	}
+	if o.MaxIntrospectionDepth <= 0 {
+		o.MaxIntrospectionDepth = 20
+	}
 	if o.MaxComplexity <= 0 {
 		o.MaxComplexity = 5000
+	}
+	if o.MaxTokens <= 0 {
+		o.MaxTokens = 15000
+	}
+	if o.MaxAliases <= 0 {
+		o.MaxAliases = 30
+	}
+	if o.MaxRootFields <= 0 {
+		o.MaxRootFields = 20
+	}
+	if o.MaxSelectionFields <= 0 {
+		o.MaxSelectionFields = 100
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
@@ -110,8 +157,18 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: opts.APQCache})
+	// After APQ, which fills in the text of a query sent by its hash.
+	srv.Use(documentLimits{
+		maxTokens:             opts.MaxTokens,
+		maxAliases:            opts.MaxAliases,
+		maxRootFields:         opts.MaxRootFields,
+		maxSelectionFields:    opts.MaxSelectionFields,
+		maxDepth:              opts.MaxDepth,
+		maxIntrospectionDepth: opts.MaxIntrospectionDepth,
+		maxFields:             opts.MaxComplexity,
+	})
 	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
-	srv.Use(depthLimit{max: opts.MaxDepth})
+	srv.Use(depthLimit{max: opts.MaxDepth, maxIntrospection: opts.MaxIntrospectionDepth})
 	srv.Use(&costLimit{max: opts.MaxCost})
 	srv.Use(staleReport{})
 	for _, ext := range opts.Extensions {

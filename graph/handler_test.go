@@ -339,16 +339,17 @@ func TestCostLimit(t *testing.T) {
 	if !strings.Contains(e.Message, "1004") {
 		t.Fatalf("the message lacks the estimate: %q", e.Message)
 	}
-	// Over legacy application/json the same refusal is a 200.
+	// A refusal by a limit is a 400 over legacy application/json too.
 	ex = post(t, srv, mediaJSON, mediaJSON, queryBody(costly))
-	if ex.status != 200 || len(ex.body.Errors) != 1 || ex.body.Errors[0].code() != CodeCostLimit {
+	if ex.status != 400 || len(ex.body.Errors) != 1 || ex.body.Errors[0].code() != CodeCostLimit {
 		t.Fatalf("costly query, legacy: %d %+v", ex.status, ex.body.Errors)
 	}
 }
 
-// FixedComplexityLimit guards the size of a document, whatever its
+// The complexity limit guards the size of a document, whatever its
 // upstream cost: 60 aliased gateway fields (no upstream call at all) pass
-// a limit of 200 and fail one of 100.
+// a limit of 200 and fail one of 100. (The alias and root-field limits are
+// raised out of the way.)
 func TestComplexityLimit(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("{")
@@ -356,11 +357,11 @@ func TestComplexityLimit(t *testing.T) {
 		fmt.Fprintf(&b, " g%d: gateway { tenant }", i)
 	}
 	b.WriteString(" }")
-	ok := post(t, newTestServer(t, Options{MaxComplexity: 200}), mediaGraphQLResponse, mediaJSON, queryBody(b.String()))
+	ok := post(t, newTestServer(t, Options{MaxComplexity: 200, MaxAliases: 60, MaxRootFields: 60}), mediaGraphQLResponse, mediaJSON, queryBody(b.String()))
 	if ok.status != 200 || len(ok.body.Errors) != 0 {
 		t.Fatalf("complexity 120 under a limit of 200: %d %+v", ok.status, ok.body.Errors)
 	}
-	ex := post(t, newTestServer(t, Options{MaxComplexity: 100}), mediaGraphQLResponse, mediaJSON, queryBody(b.String()))
+	ex := post(t, newTestServer(t, Options{MaxComplexity: 100, MaxAliases: 60, MaxRootFields: 60}), mediaGraphQLResponse, mediaJSON, queryBody(b.String()))
 	if len(ex.body.Errors) != 1 || ex.body.Errors[0].code() != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Fatalf("complexity 120 over a limit of 100: %d %+v", ex.status, ex.body.Errors)
 	}

@@ -28,11 +28,14 @@ import (
 //   - The answer is application/graphql-response+json when the caller
 //     accepts it, else application/json; 406 when it accepts neither.
 //   - application/graphql-response+json: a request error (the document does
-//     not parse or validate, variables do not coerce, the query is over the
-//     cost or depth limit) is 400 with no data; once execution starts the
-//     answer is 200, field errors and all.
+//     not parse or validate, variables do not coerce, the query is over a
+//     limit) is 400 with no data; once execution starts the answer is 200,
+//     field errors and all.
 //   - application/json: 200 for every well-formed request, request errors
-//     included, as the spec asks of legacy clients.
+//     included, as the spec asks of legacy clients; except a refusal by a
+//     limit (tokens, aliases, root fields, selection, depth, complexity,
+//     cost), which is the server's policy rather than an error in the
+//     request, and is 400 in both media types.
 //   - A body that is not a GraphQL-over-HTTP request (not JSON, no query
 //     string) is 400 whatever the media type; an oversized body is 413.
 //
@@ -189,10 +192,11 @@ func retryAfterSeconds(d time.Duration) int {
 }
 
 // writeRequestError writes a response that has no data: 400 for
-// application/graphql-response+json, 200 for application/json.
+// application/graphql-response+json, 200 for application/json, and 400
+// for a refusal by a limit whatever the media type.
 func writeRequestError(w http.ResponseWriter, media string, resp *graphql.Response) {
 	status := http.StatusOK
-	if media == mediaGraphQLResponse {
+	if media == mediaGraphQLResponse || refusedByLimit(resp.Errors) {
 		status = http.StatusBadRequest
 	}
 	writeJSON(w, media, status, requestErrorBody(resp))
