@@ -138,19 +138,23 @@ func short(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, 100*time.Millisecond)
 }
 
-// Confirmed implements TokenState.
+// Confirmed implements TokenState. The confirmation's time is stored and
+// judged by this replica's clock (the key's TTL only cleans up).
 func (r *RedisTokens) Confirmed(ctx context.Context, id string) bool {
 	ctx, cancel := short(ctx)
 	defer cancel()
-	n, err := r.rdb.Exists(ctx, r.key(id, "ok")).Result()
-	return err == nil && n > 0
+	ms, err := r.rdb.Get(ctx, r.key(id, "ok")).Int64()
+	if err != nil {
+		return false
+	}
+	return r.opts.Now().Sub(time.UnixMilli(ms)) < r.opts.Recheck
 }
 
 // Confirm implements TokenState.
 func (r *RedisTokens) Confirm(ctx context.Context, id string) {
 	ctx, cancel := short(ctx)
 	defer cancel()
-	_ = r.rdb.Set(ctx, r.key(id, "ok"), "1", r.opts.Recheck).Err()
+	_ = r.rdb.Set(ctx, r.key(id, "ok"), r.opts.Now().UnixMilli(), r.opts.Recheck+time.Minute).Err()
 }
 
 // Revoke implements TokenState.

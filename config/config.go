@@ -65,6 +65,18 @@ type Config struct {
 	// deepest nesting (SAILGRAPH_MAX_DEPTH, default 12).
 	MaxCost  int
 	MaxDepth int
+	// The document limits, measured before validation in linear time
+	// (see the README's "Limits"): tokens (SAILGRAPH_MAX_TOKENS, default
+	// 15000), aliases (SAILGRAPH_MAX_ALIASES, 30), root fields
+	// (SAILGRAPH_MAX_ROOT_FIELDS, 20), fields in one selection set
+	// (SAILGRAPH_MAX_SELECTION_FIELDS, 100), fields with fragments
+	// expanded (SAILGRAPH_MAX_COMPLEXITY, 5000) and the depth under
+	// __schema/__type (SAILGRAPH_MAX_INTROSPECTION_DEPTH, 20).
+	MaxTokens, MaxAliases, MaxRootFields, MaxSelectionFields, MaxComplexity, MaxIntrospectionDepth int
+	// TokenRecheck is how long the tenant's acceptance of a pass-through
+	// token lets the cache answer it before the tenant is asked again
+	// (SAILGRAPH_TOKEN_RECHECK, default 60s).
+	TokenRecheck time.Duration
 
 	// APIKeysFile lists the gateway's API keys, hashed, with their scopes
 	// (SAILGRAPH_API_KEYS_FILE; see package access). Empty: no keys, and
@@ -139,6 +151,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		UpstreamTimeout: dur("SAILGRAPH_UPSTREAM_TIMEOUT", 30*time.Second),
 		ShutdownTimeout: dur("SAILGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second),
 		BreakerCoolOff:  dur("SAILGRAPH_BREAKER_COOLOFF", 10*time.Second),
+		TokenRecheck:    dur("SAILGRAPH_TOKEN_RECHECK", time.Minute),
 		LogLevel:        strings.ToLower(str("SAILGRAPH_LOG_LEVEL", "info")),
 		SimIdentities:   2000,
 		SimSeed:         1,
@@ -172,6 +185,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.CacheMemoryBytes = int64(posInt("SAILGRAPH_CACHE_MEMORY_MB", 64, 1<<20)) << 20
 	c.MaxCost = posInt("SAILGRAPH_MAX_COST", 200, 1_000_000)
 	c.MaxDepth = posInt("SAILGRAPH_MAX_DEPTH", 12, 100)
+	c.MaxTokens = posInt("SAILGRAPH_MAX_TOKENS", 15000, 1_000_000)
+	c.MaxAliases = posInt("SAILGRAPH_MAX_ALIASES", 30, 10_000)
+	c.MaxRootFields = posInt("SAILGRAPH_MAX_ROOT_FIELDS", 20, 10_000)
+	c.MaxSelectionFields = posInt("SAILGRAPH_MAX_SELECTION_FIELDS", 100, 100_000)
+	c.MaxComplexity = posInt("SAILGRAPH_MAX_COMPLEXITY", 5000, 1_000_000)
+	c.MaxIntrospectionDepth = posInt("SAILGRAPH_MAX_INTROSPECTION_DEPTH", 20, 1000)
 	c.BreakerFailures = 5
 	if v := str("SAILGRAPH_BREAKER_FAILURES", ""); v == "0" {
 		c.BreakerFailures = 0

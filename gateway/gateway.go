@@ -60,6 +60,7 @@ type options struct {
 	graphOpts func(*graph.Options)
 	simOpts   func(*simtenant.Options)
 	tracing   *ops.Tracing
+	tokens    access.TokenState // set by New
 }
 
 // WithLogger sets the logger (default: JSON lines on stderr at the
@@ -87,8 +88,8 @@ func WithUpstreamBase(wrap func(http.RoundTripper) http.RoundTripper) Option {
 	return func(o *options) { o.base = wrap }
 }
 
-// WithClock sets the clock the cache dates its entries by (default
-// time.Now).
+// WithClock sets the clock the cache dates its entries by and pass-through
+// tokens' expiry and recheck are judged by (default time.Now).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithGraphOptions adjusts the GraphQL endpoint's options after the
@@ -178,6 +179,13 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 		g.closers = append(g.closers, tracing.Shutdown)
 	}
 
+	// What the tenant last said of pass-through tokens, shared by every
+	// replica when Redis is configured.
+	var tokens access.TokenState = access.NewMemoryTokens(access.TokenOptions{Recheck: cfg.TokenRecheck, Now: o.now})
+	if rdb != nil {
+		tokens = access.NewRedisTokens(rdb, access.TokenOptions{Recheck: cfg.TokenRecheck, Now: o.now})
+	}
+	o.tokens = tokens
 	up, err := g.upstreams(cfg, creds, rdb, tracing, o)
 	if err != nil {
 		return nil, err
@@ -202,7 +210,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// Who is calling, and their fair share: on everything that reaches the
 	// tenant. A pass-through caller's own token replaces the principal.
 	guard := []echo.MiddlewareFunc{
-		access.Authenticate(access.AuthOptions{Keys: keys, PassThrough: cfg.PassThrough, Tenant: up.principal.Tenant, Logger: g.log}),
+		access.Authenticate(access.AuthOptions{Keys: keys, PassThrough: cfg.PassThrough, Tenant: up.principal.Tenant, Tokens: tokens, Now: o.now, Logger: g.log}),
 		fair.Middleware(),
 	}
 	res := &resolvers.Resolver{
@@ -214,13 +222,19 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 		apq = graph.NewStoreAPQCache(up.store, 24*time.Hour) // shared by every replica
 	}
 	gopts := graph.Options{
-		Logger:        g.log,
-		APQCache:      apq,
-		Introspection: cfg.Introspection,
-		MaxCost:       cfg.MaxCost,
-		MaxDepth:      cfg.MaxDepth,
-		Scope:         access.Directive,
-		Extensions:    []graphql.HandlerExtension{fair.Extension(), g.metrics.GraphQL()},
+		Logger:                g.log,
+		APQCache:              apq,
+		Introspection:         cfg.Introspection,
+		MaxCost:               cfg.MaxCost,
+		MaxDepth:              cfg.MaxDepth,
+		MaxTokens:             cfg.MaxTokens,
+		MaxAliases:            cfg.MaxAliases,
+		MaxRootFields:         cfg.MaxRootFields,
+		MaxSelectionFields:    cfg.MaxSelectionFields,
+		MaxComplexity:         cfg.MaxComplexity,
+		MaxIntrospectionDepth: cfg.MaxIntrospectionDepth,
+		Scope:                 access.Directive,
+		Extensions:            []graphql.HandlerExtension{fair.Extension(), g.metrics.GraphQL()},
 	}
 	if o.graphOpts != nil {
 		o.graphOpts(&gopts)
@@ -451,7 +465,7 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 	}
 	g.cache = c
 	g.closers = append(g.closers, c.Close)
-	hc := &http.Client{Transport: httpcache.New(c, rt, httpcache.Options{Logger: g.log, Now: o.now})}
+	hc := &http.Client{Transport: httpcache.New(c, rt, httpcache.Options{Logger: g.log, Now: o.now, Tokens: o.tokens})}
 	u.http = hc
 
 	if u.history, err = history.New(creds.tenantURL, hc); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sailgraph/sailgraph/graph/resolvers"
 	"github.com/sailgraph/sailgraph/record"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // The cost limit estimates how many upstream calls an operation will make
@@ -29,7 +30,7 @@ import (
 const CodeCostLimit = "COST_LIMIT_EXCEEDED"
 
 // upstreamPageSize is the most items one upstream list call returns.
-const upstreamPageSize = 250
+const upstreamPageSize = op.MaxPageSize
 
 // fieldCost is a field's @cost directive.
 type fieldCost struct {
