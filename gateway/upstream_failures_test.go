@@ -62,7 +62,9 @@ func TestOpenCircuitServesStaleWithoutCalls(t *testing.T) {
 		Config: func(c *config.Config) { c.BreakerFailures = 2; c.BreakerCoolOff = time.Minute },
 	})
 	ids := gw.IdentityIDs(6)
-	page := func(id string) string { return fmt.Sprintf(`{ identity(id: %q) { displayName accessItems(first: 3) { nodes { id } } } }`, id) }
+	page := func(id string) string {
+		return fmt.Sprintf(`{ identity(id: %q) { displayName accessItems(first: 3) { nodes { id } } } }`, id)
+	}
 	want := map[string]json.RawMessage{}
 	for _, id := range ids {
 		r := gw.Query(page(id), nil)
