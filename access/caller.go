@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/sailgraph/sailgraph/ratelimit"
 )
@@ -26,6 +27,20 @@ const AnonymousName = "anonymous"
 
 func anonymous() Caller {
 	return Caller{Name: AnonymousName, Anonymous: true, Scopes: NewScopes(AllScopes()...)}
+}
+
+// Partition names the callers whose answers this caller may share: those
+// with the same scopes (and so the same fields allowed). Names are not in
+// it: two keys with equal scopes see equal answers.
+func (c Caller) Partition() string {
+	var b strings.Builder
+	for i, s := range c.Scopes.Sorted() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(string(s))
+	}
+	return b.String()
 }
 
 // LogValue names the caller in log lines (never anything secret).

@@ -145,13 +145,15 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	if req.Scope == "" {
 		return c.direct(ctx, &req, load)
 	}
-	key, err := c.entryKey(ctx, &req)
+	key, gen, err := c.entryKey(ctx, &req)
 	if err != nil {
 		c.storeFailed(err, req.Operation)
 		return c.direct(ctx, &req, load)
 	}
 	if req.Refresh {
-		return c.refresh(ctx, key, req, load)
+		res, err := c.refresh(ctx, key, req, load)
+		res.Generation = gen
+		return res, err
 	}
 	e, found, err := c.lookup(ctx, key)
 	if err != nil {
@@ -162,7 +164,7 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	switch {
 	case found && now.Before(e.freshUntil):
 		c.stats.add(EventHit, req.Operation)
-		return Result{Value: e.value, Status: StatusHit, Age: e.age(now)}, nil
+		return Result{Value: e.value, Status: StatusHit, Age: e.age(now), FreshUntil: e.freshUntil, Generation: gen}, nil
 	case found && now.Before(e.revalidateUntil):
 		c.revalidate(ctx, key, req, load)
 		c.stats.add(EventStaleRevalidate, req.Operation)
@@ -174,7 +176,7 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 		return Result{}, err
 	}
 	if out.entry != nil { // another replica filled it while this one waited
-		return Result{Value: out.entry.value, Status: StatusHit, Age: out.entry.age(c.now())}, nil
+		return Result{Value: out.entry.value, Status: StatusHit, Age: out.entry.age(c.now()), FreshUntil: out.entry.freshUntil, Generation: gen}, nil
 	}
 	if failure := out.failure(); failure != FailureNone && found {
 		if now := c.now(); now.Before(e.staleUntil) {
@@ -185,7 +187,7 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	if out.err != nil {
 		return Result{}, out.err
 	}
-	return Result{Value: out.fetched.Value, Status: StatusMiss}, nil
+	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Generation: gen}, nil
 }
 
 // refresh calls the origin for key and stores its answer (see
@@ -201,7 +203,7 @@ func (c *Cache) refresh(ctx context.Context, key string, req Request, load Loade
 	if out.err != nil {
 		return Result{}, out.err
 	}
-	return Result{Value: out.fetched.Value, Status: StatusMiss}, nil
+	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil}, nil
 }
 
 // Invalidate drops the entries of reqs (in their current generation).
@@ -211,7 +213,7 @@ func (c *Cache) Invalidate(ctx context.Context, reqs ...Request) error {
 	}
 	keys := make([]string, 0, len(reqs))
 	for i := range reqs {
-		k, err := c.entryKey(ctx, &reqs[i])
+		k, _, err := c.entryKey(ctx, &reqs[i])
 		if err != nil {
 			c.storeFailed(err, reqs[i].Operation)
 			return err
@@ -250,11 +252,12 @@ func (c *Cache) lookup(ctx context.Context, key string) (entry, bool, error) {
 	return e, true, nil
 }
 
-// put stores an origin answer under key with its class's lifetime.
-func (c *Cache) put(ctx context.Context, key string, req *Request, f *Fetched) {
+// put stores an origin answer under key with its class's lifetime, and
+// returns when it stops being fresh (zero when it was not stored).
+func (c *Cache) put(ctx context.Context, key string, req *Request, f *Fetched) time.Time {
 	life, ok := c.policy[f.Class]
 	if !ok || life.Fresh <= 0 {
-		return
+		return time.Time{}
 	}
 	now := c.now()
 	e := entry{
@@ -267,13 +270,14 @@ func (c *Cache) put(ctx context.Context, key string, req *Request, f *Fetched) {
 	b, err := c.codec.encode(&e)
 	if err != nil || len(b) > c.maxEntry {
 		c.stats.add(EventTooLarge, req.Operation)
-		return
+		return time.Time{}
 	}
 	if err := c.store.Set(ctx, key, b, life.Keep()); err != nil {
 		c.storeFailed(err, req.Operation)
-		return
+		return time.Time{}
 	}
 	c.stats.add(EventFill, req.Operation)
+	return e.freshUntil
 }
 
 // direct calls the origin without the store (the store failed, or req has

@@ -28,6 +28,9 @@ type fillOutcome struct {
 	fetched Fetched
 	err     error
 	entry   *entry
+	// freshUntil is when the stored answer stops being fresh; zero when
+	// the answer was not stored.
+	freshUntil time.Time
 }
 
 func (o *fillOutcome) failure() Failure {
@@ -151,10 +154,11 @@ func (c *Cache) load(ctx context.Context, key string, req *Request, load Loader,
 	defer cancel()
 	c.stats.add(EventLoad, req.Operation)
 	f, err := callLoader(lctx, load)
+	var freshUntil time.Time
 	if err == nil && f.Failure == FailureNone && keep {
-		c.put(ctx, key, req, &f)
+		freshUntil = c.put(ctx, key, req, &f)
 	}
-	return fillOutcome{fetched: f, err: err}
+	return fillOutcome{fetched: f, err: err, freshUntil: freshUntil}
 }
 
 // release drops a lease, even when ctx has ended.

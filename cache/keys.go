@@ -20,13 +20,14 @@ import (
 // parameters out of Redis key names.
 
 // entryKey is the store key of req's entry in its namespace's current
-// generation (which costs a store read when req has a namespace).
-func (c *Cache) entryKey(ctx context.Context, req *Request) (string, error) {
+// generation (which costs a store read when req has a namespace), and
+// that generation.
+func (c *Cache) entryKey(ctx context.Context, req *Request) (string, []byte, error) {
 	var gen []byte
 	if req.Namespace != "" {
 		var err error
 		if gen, err = c.generation(ctx, req.Namespace); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	var stack [512]byte
@@ -37,7 +38,21 @@ func (c *Cache) entryKey(ctx context.Context, req *Request) (string, error) {
 	}
 	b = binary.AppendUvarint(b, uint64(len(gen)))
 	b = append(b, gen...)
-	return c.hashedKey(b, req.Operation), nil
+	return c.hashedKey(b, req.Operation), gen, nil
+}
+
+// Current reports whether every namespace in namespaces is still at the
+// generation in gens (gens[i] for namespaces[i]): whether what was built
+// from their entries is still valid. A store that cannot say, or a
+// namespace whose generation is gone, is not current.
+func (c *Cache) Current(ctx context.Context, namespaces []string, gens [][]byte) bool {
+	for i, ns := range namespaces {
+		g, ok, err := c.store.Get(ctx, c.genKey(ns))
+		if err != nil || !ok || string(g) != string(gens[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Cache) genKey(namespace string) string {

@@ -110,4 +110,13 @@ type Result struct {
 	Age time.Duration
 	// Reason says why a StatusStale answer was served.
 	Reason StaleReason
+	// FreshUntil is when the answer stops being fresh in the store: for a
+	// hit the entry's, for a miss the stored answer's. Zero when the
+	// answer is not stored (bypass, stale, not storable): then nothing
+	// built from it may be kept either.
+	FreshUntil time.Time
+	// Generation is the generation of the request's Namespace the answer
+	// belongs to (nil without a Namespace): a result built from it stays
+	// valid while Generations still reports it.
+	Generation []byte
 }

@@ -56,6 +56,10 @@ type Config struct {
 	// CacheMemoryBytes caps the in-memory cache used without Redis
 	// (SAILGRAPH_CACHE_MEMORY_MB, default 64).
 	CacheMemoryBytes int64
+	// ResultCacheBytes caps the in-process cache of whole GraphQL answers
+	// (SAILGRAPH_RESULT_CACHE_MB, default 32; 0 turns the result cache
+	// off). With Redis the answers are shared there too.
+	ResultCacheBytes int64
 
 	// Introspection serves __schema queries, which GraphiQL needs
 	// (SAILGRAPH_INTROSPECTION, default true).
@@ -183,6 +187,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return n
 	}
 	c.CacheMemoryBytes = int64(posInt("SAILGRAPH_CACHE_MEMORY_MB", 64, 1<<20)) << 20
+	if str("SAILGRAPH_RESULT_CACHE_MB", "") != "0" {
+		c.ResultCacheBytes = int64(posInt("SAILGRAPH_RESULT_CACHE_MB", 32, 1<<20)) << 20
+	}
 	c.MaxCost = posInt("SAILGRAPH_MAX_COST", 200, 1_000_000)
 	c.MaxDepth = posInt("SAILGRAPH_MAX_DEPTH", 12, 100)
 	c.MaxTokens = posInt("SAILGRAPH_MAX_TOKENS", 15000, 1_000_000)

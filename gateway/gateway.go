@@ -236,6 +236,15 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 		Scope:                 access.Directive,
 		Extensions:            []graphql.HandlerExtension{fair.Extension(), g.metrics.GraphQL()},
 	}
+	if cfg.ResultCacheBytes > 0 {
+		var shared cache.Store
+		if rdb != nil {
+			shared = up.store
+		}
+		gopts.Results = cache.NewResults(g.cache, cache.ResultsOptions{MaxBytes: cfg.ResultCacheBytes, Shared: shared, Now: o.now, Observer: g.metrics})
+		gopts.Partition = resultPartition
+		gopts.Answerable = confirmedTokens(tokens)
+	}
 	if o.graphOpts != nil {
 		o.graphOpts(&gopts)
 	}
@@ -340,6 +349,31 @@ func (g *Gateway) startSimulatedTenant(adjust func(*simtenant.Options)) (credent
 		"tenant_url", u, "identities", so.Identities, "seed", so.Seed)
 	id, secret := tn.ClientID()
 	return credentials{tenantURL: u, clientID: id, clientSecret: secret}, nil
+}
+
+// resultPartition names whose whole answers a request may share: the
+// principal (tenant and client id, or a pass-through token's hash) and the
+// caller's scopes.
+func resultPartition(ctx context.Context) (string, bool) {
+	p, ok := principal.From(ctx)
+	if !ok {
+		return "", false
+	}
+	c, ok := access.CallerFrom(ctx)
+	if !ok {
+		return "", false
+	}
+	return p.Key() + "\x00" + c.Partition(), true
+}
+
+// confirmedTokens keeps the result cache from answering a pass-through
+// token the tenant has not accepted lately (the upstream cache then asks
+// the tenant, which confirms or refuses it).
+func confirmedTokens(tokens access.TokenState) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		p, ok := principal.From(ctx)
+		return ok && (p.Bearer() == "" || tokens.Confirmed(ctx, p.ClientID))
+	}
 }
 
 // withPrincipal runs every request as the gateway's own client: the cache,

@@ -84,6 +84,16 @@ type Options struct {
 	// caller in ctx may see the field, and the field's error otherwise.
 	// Nil allows every field.
 	Scope func(ctx context.Context, obj any, next graphql.Resolver, anyOf []string) (any, error)
+	// Results, with Partition, caches whole answers of queries (see
+	// resultCache). Nil: no answer is cached.
+	Results ResultCache
+	// Partition names whose answers a request may share (the tenant, the
+	// principal, the caller's scopes), or false when it may not be
+	// answered from Results.
+	Partition func(ctx context.Context) (string, bool)
+	// Answerable, when set, says whether a request may be answered from
+	// Results now (its own answer may be kept either way).
+	Answerable func(ctx context.Context) bool
 	// Extensions are added after the cost limit, so that they can read
 	// EstimatedCost (access.FairShare.Extension spends it from the
 	// caller's allowance).
@@ -148,8 +158,12 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	cfg := generated.Config{Resolvers: res}
 	cfg.Directives.Scope = opts.Scope
 	srv := handler.New(generated.NewExecutableSchema(cfg))
-	srv.AddTransport(getTransport{})
-	srv.AddTransport(postTransport{maxBodyBytes: opts.MaxBodyBytes})
+	var results *resultCache
+	if opts.Results != nil && opts.Partition != nil {
+		results = &resultCache{store: opts.Results, partition: opts.Partition, answerable: opts.Answerable}
+	}
+	srv.AddTransport(getTransport{results: results})
+	srv.AddTransport(postTransport{maxBodyBytes: opts.MaxBodyBytes, results: results})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(resolvers.Recover(opts.Logger))

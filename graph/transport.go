@@ -51,6 +51,7 @@ const (
 // postTransport serves POST requests with an application/json body.
 type postTransport struct {
 	maxBodyBytes int64
+	results      *resultCache
 }
 
 var _ graphql.Transport = postTransport{}
@@ -102,11 +103,13 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeProtocolError(w, http.StatusBadRequest, "the body has no query")
 		return
 	}
-	execute(r.Context(), w, exec, raw, media, true)
+	execute(r.Context(), w, exec, raw, media, true, t.results)
 }
 
 // getTransport serves GET requests with the request in the URL.
-type getTransport struct{}
+type getTransport struct {
+	results *resultCache
+}
 
 var _ graphql.Transport = getTransport{}
 
@@ -116,7 +119,7 @@ func (getTransport) Supports(r *http.Request) bool {
 }
 
 // Do reads one GraphQL request from the URL's query and answers it.
-func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media, ok := negotiate(r.Header.Get("Accept"))
 	if !ok {
 		writeProtocolError(w, http.StatusNotAcceptable, "the response can be "+mediaGraphQLResponse+" or "+mediaJSON)
@@ -150,11 +153,17 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	execute(r.Context(), w, exec, raw, media, false)
+	execute(r.Context(), w, exec, raw, media, false, t.results)
 }
 
-// execute runs one request and writes its answer with the right status.
-func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, raw *graphql.RawParams, media string, mutationsAllowed bool) {
+// execute runs one request and writes its answer with the right status;
+// a query's answer may come from, and go to, the result cache.
+func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, raw *graphql.RawParams, media string, mutationsAllowed bool, results *resultCache) {
+	key, cacheable := results.key(ctx, raw)
+	if cacheable && results.serve(ctx, w, key, media) {
+		record.From(ctx).SetOperation(raw.OperationName)
+		return
+	}
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
@@ -183,7 +192,10 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 		writeRequestError(w, media, resp)
 		return
 	}
-	writeJSON(w, media, http.StatusOK, resp)
+	body := writeJSON(w, media, http.StatusOK, resp)
+	if cacheable {
+		results.keep(ctx, key, opCtx.Operation, resp, body)
+	}
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1.
@@ -217,7 +229,9 @@ func writeProtocolError(w http.ResponseWriter, status int, msg string) {
 	}{gqlerror.List{{Message: msg}}})
 }
 
-func writeJSON(w http.ResponseWriter, media string, status int, body any) {
+// writeJSON writes body as JSON with status and returns the bytes
+// written (nil when body did not encode).
+func writeJSON(w http.ResponseWriter, media string, status int, body any) []byte {
 	b, err := json.Marshal(body)
 	if err != nil {
 		status = http.StatusInternalServerError
@@ -228,6 +242,10 @@ func writeJSON(w http.ResponseWriter, media string, status int, body any) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // negotiate picks the response media type from an Accept header: an

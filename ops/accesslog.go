@@ -53,6 +53,9 @@ func AccessLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.Int("cache_hits", r.CacheHits()),
 				slog.Int("cache_stale", r.CacheStale()),
 			)
+			if rc := r.ResultCache(); rc != "" {
+				attrs = append(attrs, slog.String("result_cache", rc))
+			}
 			if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 				attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()))
 			}

@@ -32,6 +32,7 @@ func newLabeler() labeler {
 	for _, name := range op.Names() {
 		l.operations[name] = true
 	}
+	l.operations["graphql"] = true // the result cache's events
 	for _, api := range op.APIs() {
 		l.apis[string(api)] = true
 	}

@@ -29,10 +29,17 @@ func TestTrafficShowsInMetricsLogsAndUpstream(t *testing.T) {
 	if got := first.header.Get(ops.HeaderRequestID); got != "req-first.1" {
 		t.Fatalf("response request id %q, want the caller's", got)
 	}
-	second := s.graphql(doc, "One", secrets) // the same: a cache hit
+	second := s.graphql(doc, "One", secrets) // the same: a result cache hit
 	secondID := second.header.Get(ops.HeaderRequestID)
-	if second.status != http.StatusOK || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(secondID) {
-		t.Fatalf("second query: %d, made-up request id %q", second.status, secondID)
+	if second.status != http.StatusOK || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(secondID) ||
+		second.header.Get("Sailgraph-Cache") != "HIT" || string(second.body) != string(first.body) {
+		t.Fatalf("second query: %d, made-up request id %q, cache %q", second.status, secondID, second.header.Get("Sailgraph-Cache"))
+	}
+	// Another document over the same upstream call: the upstream cache
+	// answers it.
+	third := s.graphql(fmt.Sprintf(`query Two { identity(id: %q) { displayName } }`, id), "Two", map[string]string{ops.HeaderRequestID: "req-third"})
+	if third.status != http.StatusOK || third.header.Get("Sailgraph-Cache") != "MISS" {
+		t.Fatalf("third query: %d, cache %q", third.status, third.header.Get("Sailgraph-Cache"))
 	}
 	broken := s.graphql(`query Broken { identity(`, "Broken", nil)
 	if broken.status == http.StatusOK && !strings.Contains(string(broken.body), "errors") {
@@ -60,16 +67,19 @@ func TestTrafficShowsInMetricsLogsAndUpstream(t *testing.T) {
 		id, _ := l["request_id"].(string)
 		byID[id] = l
 	}
-	l1, l2 := byID["req-first.1"], byID[secondID]
-	if l1 == nil || l2 == nil {
+	l1, l2, l3 := byID["req-first.1"], byID[secondID], byID["req-third"]
+	if l1 == nil || l2 == nil || l3 == nil {
 		t.Fatalf("missing request lines: %v", byID)
 	}
 	if l1["operation"] != "One" || l1["upstream_calls"].(float64) != float64(n) || l1["cache_hits"].(float64) != 0 ||
 		l1["path"] != "/graphql" || l1["route"] != "/graphql" || l1["status"].(float64) != 200 || l1["method"] != "POST" {
 		t.Errorf("first request's line: %v (tenant saw its id %d times)", l1, n)
 	}
-	if l2["operation"] != "One" || l2["upstream_calls"].(float64) != 0 || l2["cache_hits"].(float64) < 1 {
-		t.Errorf("second request's line (a cache hit): %v", l2)
+	if l2["operation"] != "One" || l2["upstream_calls"].(float64) != 0 || l2["result_cache"] != "hit" {
+		t.Errorf("second request's line (a result cache hit): %v", l2)
+	}
+	if l3["operation"] != "Two" || l3["upstream_calls"].(float64) != 0 || l3["cache_hits"].(float64) < 1 || l3["result_cache"] != "miss" {
+		t.Errorf("third request's line (an upstream cache hit): %v", l3)
 	}
 	if _, ok := l1["duration"]; !ok {
 		t.Error("no duration in the request line")
@@ -95,7 +105,9 @@ func TestTrafficShowsInMetricsLogsAndUpstream(t *testing.T) {
 		t.Fatalf("/metrics: %d", m.status)
 	}
 	exp := string(m.body)
-	wantSample(t, exp, 2, "sailgraph_graphql_operation_duration_seconds_count", "operation", "One", "outcome", "ok")
+	wantSample(t, exp, 1, "sailgraph_graphql_operation_duration_seconds_count", "operation", "One", "outcome", "ok")
+	wantSample(t, exp, 1, "sailgraph_graphql_operation_duration_seconds_count", "operation", "Two", "outcome", "ok")
+	wantSample(t, exp, 1, "sailgraph_cache_events_total", "event", "hit", "operation", "graphql")
 	wantSample(t, exp, 1, "sailgraph_graphql_operation_duration_seconds_count", "operation", "Broken", "outcome", "error")
 	wantSample(t, exp, 1, "sailgraph_upstream_request_duration_seconds_count", "api", "beta", "operation", "getHistoricalIdentity", "status", "200")
 	wantSample(t, exp, 1, "sailgraph_upstream_request_duration_seconds_count", "api", "beta", "operation", "listHistoricalIdentities", "status", "200")

@@ -25,12 +25,24 @@ type Record struct {
 	cacheHits  atomic.Int32
 	cacheStale atomic.Int32
 	operation  atomic.Pointer[string]
+	result     atomic.Pointer[string]
 	cost       atomic.Int32 // estimated upstream calls + 1; 0: none estimated
 	refusal    atomic.Int64 // nanoseconds to wait; 0: not refused
 
 	mu    sync.Mutex
 	stale []Stale
 	label func(context.Context) string
+	// What the answer was built from, for the response cache.
+	uncacheable bool
+	freshUntil  time.Time // the soonest an upstream answer used stops being fresh
+	deps        []Dep
+}
+
+// Dep is a generation namespace an upstream answer used belonged to: a
+// result built from it is valid while the namespace stays at Generation.
+type Dep struct {
+	Namespace  string
+	Generation []byte
 }
 
 // New returns a record for a request with the given id.
@@ -99,6 +111,24 @@ func (r *Record) SetOperation(name string) {
 	if r != nil {
 		r.operation.Store(&name)
 	}
+}
+
+// SetResultCache records what the result cache did: "hit" or "miss".
+func (r *Record) SetResultCache(status string) {
+	if r != nil {
+		r.result.Store(&status)
+	}
+}
+
+// ResultCache is what the result cache did, "" when it was not asked.
+func (r *Record) ResultCache() string {
+	if r == nil {
+		return ""
+	}
+	if p := r.result.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // SetEstimatedCost records the upstream calls the operation was estimated
@@ -189,6 +219,58 @@ func (r *Record) StaleServes() []Stale {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Stale(nil), r.stale...)
+}
+
+// Used records an upstream answer the request used: fresh until
+// freshUntil (zero: not stored, so nothing built from it may be kept),
+// in namespace ns at generation gen ("" for none).
+func (r *Record) Used(freshUntil time.Time, ns string, gen []byte) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if freshUntil.IsZero() {
+		r.uncacheable = true
+		return
+	}
+	if r.freshUntil.IsZero() || freshUntil.Before(r.freshUntil) {
+		r.freshUntil = freshUntil
+	}
+	if ns == "" {
+		return
+	}
+	for _, d := range r.deps {
+		if d.Namespace == ns {
+			if string(d.Generation) != string(gen) { // changed mid-request
+				r.uncacheable = true
+			}
+			return
+		}
+	}
+	r.deps = append(r.deps, Dep{Namespace: ns, Generation: gen})
+}
+
+// Uncacheable records that the answer used something that was not, or
+// may not be, kept (an uncached exchange, a stale answer).
+func (r *Record) Uncacheable() {
+	if r != nil {
+		r.mu.Lock()
+		r.uncacheable = true
+		r.mu.Unlock()
+	}
+}
+
+// Built says what the request's answer was built from: whether it may be
+// kept at all, until when at most (zero: it used no upstream answer), and
+// the namespaces it depends on.
+func (r *Record) Built() (cacheable bool, freshUntil time.Time, deps []Dep) {
+	if r == nil {
+		return false, time.Time{}, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.uncacheable, r.freshUntil, append([]Dep(nil), r.deps...)
 }
 
 type ctxKey struct{}

@@ -107,9 +107,17 @@ func New(c *cache.Cache, base http.RoundTripper, opts Options) *Transport {
 	}
 }
 
-// send passes req to the tenant, telling Tokens what the tenant said of
-// a pass-through principal's token.
+// send passes a request the cache does not keep to the tenant.
 func (t *Transport) send(req *http.Request) (*http.Response, error) {
+	// Nothing of an exchange that passes the cache is kept: no answer
+	// built from it may be either.
+	record.From(req.Context()).Uncacheable()
+	return t.exchange(req)
+}
+
+// exchange passes req to the tenant, telling Tokens what the tenant said
+// of a pass-through principal's token.
+func (t *Transport) exchange(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if t.tokens == nil || err != nil {
 		return resp, err
@@ -157,13 +165,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Header[HeaderCache] = []string{res.Status.String()}
+	rec := record.From(ctx)
 	switch res.Status {
 	case cache.StatusHit:
-		record.From(ctx).AddCacheHit()
+		rec.AddCacheHit()
 	case cache.StatusStale:
-		record.From(ctx).AddStale(ctx, record.Stale{
+		rec.AddStale(ctx, record.Stale{
 			Operation: call.Op.Name, Resource: call.Resource(), Age: res.Age, Reason: res.Reason.String(),
 		})
+	}
+	if res.Status == cache.StatusStale {
+		rec.Uncacheable()
+	} else {
+		rec.Used(res.FreshUntil, creq.Namespace, res.Generation)
 	}
 	if res.Status == cache.StatusHit || res.Status == cache.StatusStale {
 		resp.Header[HeaderAge] = []string{strconv.FormatInt(int64(res.Age/time.Second), 10)}
@@ -186,7 +200,7 @@ func (t *Transport) request(p principal.Principal, call *op.Call, key string) ca
 // answer into a storable exchange.
 func (t *Transport) loader(req *http.Request, call *op.Call) cache.Loader {
 	return func(ctx context.Context) (cache.Fetched, error) {
-		resp, err := t.send(req.WithContext(ctx))
+		resp, err := t.exchange(req.WithContext(ctx))
 		if err != nil {
 			return cache.Fetched{Failure: failureOf(err)}, err
 		}
