@@ -72,7 +72,9 @@ func TestResultCacheDropsWhatAMutationChanged(t *testing.T) {
 	status := func(g *gatewaytest.Gateway) (string, string) {
 		t.Helper()
 		r := g.Query(read, nil)
-		var d struct{ Task struct{ CompletionStatus string } }
+		var d struct {
+			Task struct{ CompletionStatus string }
+		}
 		if err := json.Unmarshal(r.Data, &d); err != nil || len(r.Errors) > 0 {
 			t.Fatalf("read: %s %+v", r.Data, r.Errors)
 		}
