@@ -48,6 +48,18 @@ func TestFieldErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("unknown id with children: one error, on the identity", func(t *testing.T) {
+		r := e.query(`{ identity(id: "no-such-identity") { id accessItems(first: 2) { nodes { id } } events(first: 2) { totalCount } startDate } }`, nil)
+		if err := r.errorAt(t, "identity"); err.code() != "NOT_FOUND" || len(r.Errors) != 1 {
+			t.Errorf("errors %+v", r.Errors)
+		}
+		// The children's calls started with the identity's (look-ahead):
+		// each is the tenant's 404.
+		if n := e.calls.Count("getHistoricalIdentity"); n != 1 {
+			t.Errorf("%d identity calls", n)
+		}
+	})
+
 	t.Run("bad date is BAD_USER_INPUT before any call", func(t *testing.T) {
 		r := e.query(`query Q($id: ID!) { identity(id: $id) { id displayName snapshot: snapshot(date: "last tuesday") { date } } }`, map[string]any{"id": id})
 		err := r.errorAt(t, "identity.snapshot.date") // the field and its argument

@@ -131,6 +131,7 @@ func (r *identityResolver) Snapshots(ctx context.Context, obj *model.Identity, s
 
 // Snapshot is the resolver for the snapshot field.
 func (r *identityResolver) Snapshot(ctx context.Context, obj *model.Identity, date time.Time) (*model.IdentitySnapshot, error) {
+	r.prefetchSnapshot(ctx, obj.ID, date)
 	h, err := r.snapshotDetail(ctx, obj.ID, date)
 	if err != nil {
 		return nil, err
@@ -264,6 +265,7 @@ func (r *queryResolver) Identities(ctx context.Context, startsWith *string, acti
 
 // Identity is the resolver for the identity field.
 func (r *queryResolver) Identity(ctx context.Context, id string) (*model.Identity, error) {
+	r.prefetchIdentity(ctx, id)
 	h, err := r.identityDetail(ctx, id)
 	if err != nil {
 		return nil, err

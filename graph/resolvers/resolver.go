@@ -27,6 +27,11 @@ type Resolver struct {
 	Reports    ReportsAPI
 	RoleMining RoleMiningAPI
 
+	// LookAhead says whether a parent field may start its children's
+	// upstream calls with its own (see lookahead.go); nil: always. The
+	// gateway turns it off while the tenant budget has little headroom.
+	LookAhead func(ctx context.Context) bool
+
 	// DownloadBase is put before the gateway's download paths in
 	// downloadUrl fields: "" gives paths below the gateway's root
 	// ("/download/reports/..."), "https://sailgraph.example.com" absolute
