@@ -1965,7 +1965,7 @@ func (ec *executionContext) marshalNAccessItem2githubᚗcomᚋsailgraphᚋsailgr
 }
 
 func (ec *executionContext) marshalNAccessItem2ᚕgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AccessItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessItem2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItem(ctx, sel, v[i])
@@ -1991,7 +1991,7 @@ func (ec *executionContext) marshalNAccessItemConnection2ᚖgithubᚗcomᚋsailg
 }
 
 func (ec *executionContext) marshalNAccessItemEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessItemEdge2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemEdge(ctx, sel, v[i])
@@ -2052,7 +2052,7 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋsailgraphᚋsailgr
 }
 
 func (ec *executionContext) marshalNAppRef2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAppRefᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AppRef) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppRef2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAppRef(ctx, sel, v[i])
@@ -2123,7 +2123,7 @@ func (ec *executionContext) marshalOAccessItemType2ᚕgithubᚗcomᚋsailgraph�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessItemType2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemType(ctx, sel, v[i])

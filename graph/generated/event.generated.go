@@ -2631,7 +2631,7 @@ func (ec *executionContext) marshalNAccessRequest2ᚖgithubᚗcomᚋsailgraphᚋ
 }
 
 func (ec *executionContext) marshalNAccessRequestItem2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessRequestItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessRequestItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessRequestItem2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessRequestItem(ctx, sel, v[i])
@@ -2667,7 +2667,7 @@ func (ec *executionContext) marshalNAccountStatusChange2ᚖgithubᚗcomᚋsailgr
 }
 
 func (ec *executionContext) marshalNApprovalInfo2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐApprovalInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApprovalInfo2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐApprovalInfo(ctx, sel, v[i])
@@ -2693,7 +2693,7 @@ func (ec *executionContext) marshalNApprovalInfo2ᚖgithubᚗcomᚋsailgraphᚋs
 }
 
 func (ec *executionContext) marshalNAttributeChange2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAttributeChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AttributeChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAttributeChange2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAttributeChange(ctx, sel, v[i])
@@ -2729,7 +2729,7 @@ func (ec *executionContext) marshalNIdentityEvent2githubᚗcomᚋsailgraphᚋsai
 }
 
 func (ec *executionContext) marshalNIdentityEvent2ᚕgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IdentityEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityEvent2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEvent(ctx, sel, v[i])
@@ -2755,7 +2755,7 @@ func (ec *executionContext) marshalNIdentityEventConnection2ᚖgithubᚗcomᚋsa
 }
 
 func (ec *executionContext) marshalNIdentityEventEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentityEventEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityEventEdge2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventEdge(ctx, sel, v[i])
@@ -2781,7 +2781,7 @@ func (ec *executionContext) marshalNIdentityEventEdge2ᚖgithubᚗcomᚋsailgrap
 }
 
 func (ec *executionContext) marshalNPerson2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPerson2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐPerson(ctx, sel, v[i])

@@ -3021,7 +3021,7 @@ func (ec *executionContext) marshalNAccessChange2githubᚗcomᚋsailgraphᚋsail
 }
 
 func (ec *executionContext) marshalNAccessChangeCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessChangeCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessChangeCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCount(ctx, sel, v[i])
@@ -3047,7 +3047,7 @@ func (ec *executionContext) marshalNAccessChangeCount2ᚖgithubᚗcomᚋsailgrap
 }
 
 func (ec *executionContext) marshalNAccessItemCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessItemCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCount(ctx, sel, v[i])
@@ -3073,7 +3073,7 @@ func (ec *executionContext) marshalNAccessItemCount2ᚖgithubᚗcomᚋsailgraph�
 }
 
 func (ec *executionContext) marshalNAccessItemDiff2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemDiff) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessItemDiff2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiff(ctx, sel, v[i])
@@ -3109,7 +3109,7 @@ func (ec *executionContext) marshalNAccessItemDiffConnection2ᚖgithubᚗcomᚋs
 }
 
 func (ec *executionContext) marshalNAccessItemDiffEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemDiffEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessItemDiffEdge2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffEdge(ctx, sel, v[i])
@@ -3135,7 +3135,7 @@ func (ec *executionContext) marshalNAccessItemDiffEdge2ᚖgithubᚗcomᚋsailgra
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Identity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentity2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentity(ctx, sel, v[i])
@@ -3171,7 +3171,7 @@ func (ec *executionContext) marshalNIdentityConnection2ᚖgithubᚗcomᚋsailgra
 }
 
 func (ec *executionContext) marshalNIdentityEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentityEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityEdge2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEdge(ctx, sel, v[i])
@@ -3197,7 +3197,7 @@ func (ec *executionContext) marshalNIdentityEdge2ᚖgithubᚗcomᚋsailgraphᚋs
 }
 
 func (ec *executionContext) marshalNIdentitySnapshot2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentitySnapshot) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentitySnapshot2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshot(ctx, sel, v[i])
@@ -3233,7 +3233,7 @@ func (ec *executionContext) marshalNIdentitySnapshotConnection2ᚖgithubᚗcom�
 }
 
 func (ec *executionContext) marshalNIdentitySnapshotEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentitySnapshotEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentitySnapshotEdge2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotEdge(ctx, sel, v[i])
@@ -3259,7 +3259,7 @@ func (ec *executionContext) marshalNIdentitySnapshotEdge2ᚖgithubᚗcomᚋsailg
 }
 
 func (ec *executionContext) marshalNMetric2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Metric) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMetric2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetric(ctx, sel, v[i])

@@ -1394,7 +1394,7 @@ func (ec *executionContext) unmarshalNReportFormat2ᚕgithubᚗcomᚋsailgraph�
 }
 
 func (ec *executionContext) marshalNReportFormat2ᚕgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportFormatᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReportFormat) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportFormat2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportFormat(ctx, sel, v[i])
@@ -1420,7 +1420,7 @@ func (ec *executionContext) marshalNReportTask2ᚖgithubᚗcomᚋsailgraphᚋsai
 }
 
 func (ec *executionContext) marshalNReportTaskMessage2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTaskMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReportTaskMessage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportTaskMessage2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTaskMessage(ctx, sel, v[i])
@@ -1538,7 +1538,7 @@ func (ec *executionContext) marshalOReportFormat2ᚕgithubᚗcomᚋsailgraphᚋs
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReportFormat2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportFormat(ctx, sel, v[i])
@@ -1614,7 +1614,7 @@ func (ec *executionContext) marshalOSearchIndex2ᚕgithubᚗcomᚋsailgraphᚋsa
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchIndex2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐSearchIndex(ctx, sel, v[i])

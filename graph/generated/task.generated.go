@@ -1640,7 +1640,7 @@ func (ec *executionContext) unmarshalNJsonPatchOperationInput2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNTaskMessage2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaskMessage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaskMessage2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskMessage(ctx, sel, v[i])
@@ -1681,7 +1681,7 @@ func (ec *executionContext) unmarshalNTaskOrder2ᚖgithubᚗcomᚋsailgraphᚋsa
 }
 
 func (ec *executionContext) marshalNTaskReturn2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskReturnᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaskReturn) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaskReturn2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskReturn(ctx, sel, v[i])
@@ -1717,7 +1717,7 @@ func (ec *executionContext) marshalNTaskSortField2githubᚗcomᚋsailgraphᚋsai
 }
 
 func (ec *executionContext) marshalNTaskStatus2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaskStatus) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaskStatus2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatus(ctx, sel, v[i])
@@ -1753,7 +1753,7 @@ func (ec *executionContext) marshalNTaskStatusConnection2ᚖgithubᚗcomᚋsailg
 }
 
 func (ec *executionContext) marshalNTaskStatusEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaskStatusEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaskStatusEdge2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusEdge(ctx, sel, v[i])
@@ -1809,7 +1809,7 @@ func (ec *executionContext) marshalOCompletionStatus2ᚕgithubᚗcomᚋsailgraph
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCompletionStatus2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐCompletionStatus(ctx, sel, v[i])
@@ -1923,7 +1923,7 @@ func (ec *executionContext) marshalOTaskType2ᚕgithubᚗcomᚋsailgraphᚋsailg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaskType2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskType(ctx, sel, v[i])

@@ -28,7 +28,7 @@ func TestOnceMakesEqualCallsOnce(t *testing.T) {
 	results := make([]string, 50)
 	for i := range results {
 		wg.Go(func() {
-			v, err := Once(ctx, For(ctx), Key("op", map[string]int{"a": 1}), fn)
+			v, err := Once(ctx, For(ctx), "op a=1", fn)
 			if err != nil {
 				t.Error(err)
 			}
@@ -46,10 +46,10 @@ func TestOnceMakesEqualCallsOnce(t *testing.T) {
 		}
 	}
 	// Later callers get the result without a call; another key calls.
-	if v, _ := Once(ctx, l, Key("op", map[string]int{"a": 1}), fn); v != "v" || calls.Load() != 1 {
+	if v, _ := Once(ctx, l, "op a=1", fn); v != "v" || calls.Load() != 1 {
 		t.Fatal("a later equal call was made again")
 	}
-	if _, _ = Once(ctx, l, Key("op", map[string]int{"a": 2}), fn); calls.Load() != 2 {
+	if _, _ = Once(ctx, l, "op a=2", fn); calls.Load() != 2 {
 		t.Fatal("a different call was not made")
 	}
 }
@@ -94,19 +94,6 @@ func TestOnceRecoversPanics(t *testing.T) {
 	}
 }
 
-func TestKey(t *testing.T) {
-	type q struct {
-		ID    string
-		Types []string
-	}
-	k1, k2 := Key("op", q{"a", []string{"x"}}), Key("op", q{"a", []string{"x"}})
-	if k1 != k2 {
-		t.Fatal("equal params, different keys")
-	}
-	if Key("op", q{"a", []string{"x"}}) == Key("op", q{"a", []string{"y"}}) || Key("op1", q{}) == Key("op2", q{}) {
-		t.Fatal("different calls, equal keys")
-	}
-}
 
 func TestTasksAreBatched(t *testing.T) {
 	var mu sync.Mutex

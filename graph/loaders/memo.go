@@ -2,14 +2,14 @@ package loaders
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 )
 
 // memo makes each distinct call of a request once: the first caller of a
 // key makes it, concurrent and later callers share its result, error
-// included.
+// included. Keys are built by the caller (graph/resolvers' callKey),
+// without reflection.
 type memo struct {
 	mu    sync.Mutex
 	calls map[string]*call
@@ -23,7 +23,7 @@ type call struct {
 
 // Once makes the call fn under key at most once for the request whose
 // loaders are l, and returns its result to every caller of that key. Make
-// key from everything that shapes the upstream request (Key does that).
+// key from everything that shapes the upstream request.
 func Once[V any](ctx context.Context, l *Loaders, key string, fn func(context.Context) (V, error)) (V, error) {
 	v, err := l.memo.do(ctx, key, func(ctx context.Context) (any, error) { return fn(ctx) })
 	if err != nil {
@@ -58,16 +58,4 @@ func (m *memo) do(ctx context.Context, key string, fn func(context.Context) (any
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-// Key names an upstream call: the operation and its parameters, encoded
-// as JSON so that equal parameters give equal keys.
-func Key(operation string, params any) string {
-	b, err := json.Marshal(params)
-	if err != nil {
-		// Parameters are plain data; one that does not encode is a bug,
-		// and a key that cannot collide keeps it from sharing results.
-		return fmt.Sprintf("%s %p", operation, &b)
-	}
-	return operation + " " + string(b)
 }

@@ -7,19 +7,19 @@ import (
 	"github.com/sailgraph/sailgraph/upstream/isc"
 )
 
-// once makes the upstream call fn once per request for op and args:
-// equal calls of one request share one answer. args must hold everything
-// that shapes the call, as plain data (graph arguments, ids, paging).
-func once[V any](ctx context.Context, op string, args any, fn func(context.Context) (V, error)) (V, error) {
-	return loaders.Once(ctx, loaders.For(ctx), loaders.Key(op, args), fn)
+// once makes the upstream call fn once per request for key: equal calls
+// of one request share one answer. key must hold everything that shapes
+// the call (graph arguments, ids, paging).
+func once[V any](ctx context.Context, key *callKey, fn func(context.Context) (V, error)) (V, error) {
+	return loaders.Once(ctx, loaders.For(ctx), key.String(), fn)
 }
 
-// pagesOf is a connection's page source over a list operation, each page
-// made once per request.
-func pagesOf[T any](op string, args any, list func(context.Context, isc.Paging) (isc.Page[T], error)) listPage[T] {
+// pagesOf is a connection's page source over a list operation named by
+// key (the operation and its arguments), each page made once per request.
+func pagesOf[T any](key *callKey, list func(context.Context, isc.Paging) (isc.Page[T], error)) listPage[T] {
 	return func(ctx context.Context, offset, limit int, count bool) ([]T, *int, error) {
 		p := isc.Paging{Offset: offset, Limit: limit, Count: count}
-		page, err := once(ctx, op, []any{args, p}, func(ctx context.Context) (isc.Page[T], error) {
+		page, err := once(ctx, key.clone().paging(p), func(ctx context.Context) (isc.Page[T], error) {
 			return list(ctx, p)
 		})
 		if err != nil {

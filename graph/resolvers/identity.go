@@ -14,7 +14,7 @@ import (
 
 // identityDetail is the identity's latest snapshot.
 func (r *Resolver) identityDetail(ctx context.Context, id string) (*history.Identity, error) {
-	return once(ctx, "getHistoricalIdentity", id, func(ctx context.Context) (*history.Identity, error) {
+	return once(ctx, newKey("getHistoricalIdentity").str(id), func(ctx context.Context) (*history.Identity, error) {
 		return r.History.GetIdentity(ctx, id)
 	})
 }
@@ -33,7 +33,7 @@ func (r *Resolver) detailOfIdentity(ctx context.Context, obj *model.Identity) (*
 
 // snapshotDetail is the identity as it was at date.
 func (r *Resolver) snapshotDetail(ctx context.Context, id string, date time.Time) (*history.Identity, error) {
-	return once(ctx, "getIdentitySnapshot", []any{id, date.UTC()}, func(ctx context.Context) (*history.Identity, error) {
+	return once(ctx, newKey("getIdentitySnapshot").str(id).time(date), func(ctx context.Context) (*history.Identity, error) {
 		return r.History.GetSnapshot(ctx, id, date)
 	})
 }
@@ -58,6 +58,12 @@ type accessItemsQuery struct {
 	Filter  *model.AccessItemFilter
 	OrderBy []*model.AccessItemOrder
 	Query   *string
+}
+
+// key names the query's upstream calls.
+func (q accessItemsQuery) key() *callKey {
+	k := keyEnum(newKey("listIdentityAccessItems").str(q.ID), q.Type)
+	return k.itemFilter(q.Filter).itemOrder(q.OrderBy).optStr(q.Query)
 }
 
 // params builds the client's parameters for one page.
@@ -115,13 +121,4 @@ func timeOrZero(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return *t
-}
-
-// utc normalises an optional instant for call keys.
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

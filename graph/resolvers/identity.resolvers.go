@@ -44,7 +44,7 @@ func (r *identityResolver) Attributes(ctx context.Context, obj *model.Identity) 
 
 // StartDate is the resolver for the startDate field.
 func (r *identityResolver) StartDate(ctx context.Context, obj *model.Identity) (*time.Time, error) {
-	t, err := once(ctx, "getIdentityStartDate", obj.ID, func(ctx context.Context) (time.Time, error) {
+	t, err := once(ctx, newKey("getIdentityStartDate").str(obj.ID), func(ctx context.Context) (time.Time, error) {
 		return r.History.GetStartDate(ctx, obj.ID)
 	})
 	if err != nil {
@@ -60,7 +60,7 @@ func (r *identityResolver) AccessItems(ctx context.Context, obj *model.Identity,
 		return nil, err
 	}
 	q := accessItemsQuery{ID: obj.ID, Type: typeArg, Filter: filter, OrderBy: orderBy, Query: query}
-	p, err := fetchWindow(ctx, w, pagesOf("listIdentityAccessItems", q, func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItem], error) {
+	p, err := fetchWindow(ctx, w, pagesOf(q.key(), func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItem], error) {
 		return r.History.ListAccessItems(ctx, obj.ID, q.params(pg))
 	}))
 	if err != nil {
@@ -83,8 +83,8 @@ func (r *identityResolver) Events(ctx context.Context, obj *model.Identity, from
 	if err != nil {
 		return nil, err
 	}
-	args := []any{obj.ID, utc(from), eventTypes, accessItemTypes}
-	p, err := fetchWindow(ctx, w, pagesOf("getHistoricalIdentityEvents", args, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Event], error) {
+	key := keyEnums(newKey("getHistoricalIdentityEvents").str(obj.ID).optTime(from).strs(eventTypes), accessItemTypes)
+	p, err := fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Event], error) {
 		return r.History.ListEvents(ctx, obj.ID, history.EventsParams{
 			From: timeOrZero(from), EventTypes: eventTypes, AccessItemTypes: upstreamTypes(accessItemTypes), Paging: pg,
 		})
@@ -109,8 +109,8 @@ func (r *identityResolver) Snapshots(ctx context.Context, obj *model.Identity, s
 	if err != nil {
 		return nil, err
 	}
-	args := []any{obj.ID, utc(start), interval}
-	p, err := fetchWindow(ctx, w, pagesOf("listIdentitySnapshots", args, func(ctx context.Context, pg isc.Paging) (isc.Page[history.SnapshotSummary], error) {
+	key := keyEnum(newKey("listIdentitySnapshots").str(obj.ID).optTime(start), interval)
+	p, err := fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.SnapshotSummary], error) {
 		return r.History.ListSnapshots(ctx, obj.ID, history.SnapshotsParams{Start: timeOrZero(start), Interval: upstreamInterval(interval), Paging: pg})
 	}))
 	if err != nil {
@@ -145,8 +145,8 @@ func (r *identityResolver) Snapshot(ctx context.Context, obj *model.Identity, da
 
 // SnapshotSummary is the resolver for the snapshotSummary field.
 func (r *identityResolver) SnapshotSummary(ctx context.Context, obj *model.Identity, before *time.Time, interval *model.Interval, timeZone *string) ([]*model.Metric, error) {
-	args := []any{obj.ID, utc(before), interval, timeZone}
-	ms, err := fetchAll(ctx, pagesOf("getIdentitySnapshotSummary", args, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Metric], error) {
+	key := keyEnum(newKey("getIdentitySnapshotSummary").str(obj.ID).optTime(before), interval).optStr(timeZone)
+	ms, err := fetchAll(ctx, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Metric], error) {
 		return r.History.GetSnapshotSummary(ctx, obj.ID, history.SummaryParams{
 			Before: timeOrZero(before), Interval: upstreamInterval(interval), TimeZone: deref(timeZone), Paging: pg,
 		})
@@ -163,8 +163,8 @@ func (r *identityResolver) SnapshotSummary(ctx context.Context, obj *model.Ident
 
 // Compare is the resolver for the compare field.
 func (r *identityResolver) Compare(ctx context.Context, obj *model.Identity, snapshot1 *time.Time, snapshot2 *time.Time, accessItemTypes []model.AccessItemType) ([]*model.AccessChangeCount, error) {
-	args := []any{obj.ID, utc(snapshot1), utc(snapshot2), accessItemTypes}
-	cs, err := fetchAll(ctx, pagesOf("compareIdentitySnapshots", args, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Comparison], error) {
+	key := keyEnums(newKey("compareIdentitySnapshots").str(obj.ID).optTime(snapshot1).optTime(snapshot2), accessItemTypes)
+	cs, err := fetchAll(ctx, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Comparison], error) {
 		return r.History.CompareSnapshots(ctx, obj.ID, history.CompareParams{
 			Snapshot1: timeOrZero(snapshot1), Snapshot2: timeOrZero(snapshot2), AccessItemTypes: upstreamTypes(accessItemTypes), Paging: pg,
 		})
@@ -182,8 +182,8 @@ func (r *identityResolver) AccessDiff(ctx context.Context, obj *model.Identity, 
 		return nil, err
 	}
 	typ := upstreamType(&accessType)
-	args := []any{obj.ID, accessType, utc(snapshot1), utc(snapshot2), associated}
-	p, err := fetchWindow(ctx, w, pagesOf("compareIdentitySnapshotsAccessType", args, func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItemDiff], error) {
+	key := newKey("compareIdentitySnapshotsAccessType").str(obj.ID).str(string(accessType)).optTime(snapshot1).optTime(snapshot2).optBool(associated)
+	p, err := fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItemDiff], error) {
 		return r.History.CompareAccessType(ctx, obj.ID, typ, history.DiffParams{
 			Associated: associated, Snapshot1: timeOrZero(snapshot1), Snapshot2: timeOrZero(snapshot2), Paging: pg,
 		})
@@ -232,7 +232,7 @@ func (r *identitySnapshotResolver) Attributes(ctx context.Context, obj *model.Id
 // AccessItems is the resolver for the accessItems field.
 func (r *identitySnapshotResolver) AccessItems(ctx context.Context, obj *model.IdentitySnapshot, typeArg *model.AccessItemType) ([]model.AccessItem, error) {
 	typ := upstreamType(typeArg)
-	its, err := once(ctx, "listIdentitySnapshotAccessItems", []any{obj.IdentityID, obj.Date.UTC(), typeArg}, func(ctx context.Context) ([]history.AccessItem, error) {
+	its, err := once(ctx, keyEnum(newKey("listIdentitySnapshotAccessItems").str(obj.IdentityID).time(obj.Date), typeArg), func(ctx context.Context) ([]history.AccessItem, error) {
 		return r.History.ListSnapshotAccessItems(ctx, obj.IdentityID, obj.Date, typ)
 	})
 	if err != nil {
@@ -248,8 +248,8 @@ func (r *queryResolver) Identities(ctx context.Context, startsWith *string, acti
 		return nil, err
 	}
 	w.count = false // the tenant cannot count identities
-	args := []any{startsWith, active, deleted}
-	p, err := fetchWindow(ctx, w, pagesOf("listHistoricalIdentities", args, func(ctx context.Context, pg isc.Paging) (isc.Page[history.IdentitySummary], error) {
+	key := newKey("listHistoricalIdentities").optStr(startsWith).optBool(active).optBool(deleted)
+	p, err := fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.IdentitySummary], error) {
 		return r.History.ListIdentities(ctx, history.ListIdentitiesParams{StartsWith: deref(startsWith), Active: active, Deleted: deleted, Paging: pg})
 	}))
 	if err != nil {

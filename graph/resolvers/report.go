@@ -204,7 +204,7 @@ func (r *Resolver) exportOf(role rolemining.PotentialRole, e *rolemining.Export)
 // reportResult is the result of the report run as taskResultID, fetched
 // once per request.
 func (r *Resolver) reportResult(ctx context.Context, taskResultID string) (*model.Report, error) {
-	res, err := once(ctx, "getReportResult", taskResultID, func(ctx context.Context) (*reports.Result, error) {
+	res, err := once(ctx, newKey("getReportResult").str(taskResultID), func(ctx context.Context) (*reports.Result, error) {
 		return r.Reports.GetReportResult(ctx, taskResultID, reports.ResultParams{})
 	})
 	if err != nil {

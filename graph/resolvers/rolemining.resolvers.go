@@ -27,7 +27,7 @@ func (r *mutationResolver) ExportPotentialRole(ctx context.Context, sessionID st
 // RoleMiningExport is the resolver for the roleMiningExport field.
 func (r *queryResolver) RoleMiningExport(ctx context.Context, sessionID string, potentialRoleID string, exportID string) (*model.RoleMiningExport, error) {
 	role := rolemining.PotentialRole{SessionID: sessionID, ID: potentialRoleID}
-	e, err := once(ctx, "exportRoleMiningPotentialRoleStatus", []string{sessionID, potentialRoleID, exportID}, func(ctx context.Context) (*rolemining.Export, error) {
+	e, err := once(ctx, newKey("exportRoleMiningPotentialRoleStatus").str(sessionID).str(potentialRoleID).str(exportID), func(ctx context.Context) (*rolemining.Export, error) {
 		return r.RoleMining.GetExport(ctx, role, exportID)
 	})
 	if err != nil {

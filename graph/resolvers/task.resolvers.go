@@ -41,7 +41,7 @@ func (r *queryResolver) Tasks(ctx context.Context, filter *model.TaskFilter, ord
 		return nil, err
 	}
 	params := tasks.ListParams{Filter: taskListFilter(filter), Sort: taskSort(orderBy)}
-	p, err := fetchWindow(ctx, w, pagesOf("getTaskStatusList", []any{filter, orderBy}, func(ctx context.Context, pg isc.Paging) (isc.Page[tasks.TaskStatus], error) {
+	p, err := fetchWindow(ctx, w, pagesOf(newKey("getTaskStatusList").taskFilter(filter).taskOrder(orderBy), func(ctx context.Context, pg isc.Paging) (isc.Page[tasks.TaskStatus], error) {
 		params.Paging = pg
 		return r.TaskStatus.ListTaskStatus(ctx, params)
 	}))
@@ -57,7 +57,7 @@ func (r *queryResolver) PendingTasks(ctx context.Context, first *int, after *str
 	if err != nil {
 		return nil, err
 	}
-	p, err := fetchWindow(ctx, w, pagesOf("getPendingTasks", nil, r.TaskStatus.ListPendingTasks))
+	p, err := fetchWindow(ctx, w, pagesOf(newKey("getPendingTasks"), r.TaskStatus.ListPendingTasks))
 	if err != nil {
 		return nil, err
 	}
@@ -66,5 +66,5 @@ func (r *queryResolver) PendingTasks(ctx context.Context, first *int, after *str
 
 // PendingTaskCount is the resolver for the pendingTaskCount field.
 func (r *queryResolver) PendingTaskCount(ctx context.Context) (int, error) {
-	return once(ctx, "getPendingTaskHeaders", nil, r.TaskStatus.CountPendingTasks)
+	return once(ctx, newKey("getPendingTaskHeaders"), r.TaskStatus.CountPendingTasks)
 }
