@@ -94,7 +94,6 @@ func TestOnceRecoversPanics(t *testing.T) {
 	}
 }
 
-
 func TestTasksAreBatched(t *testing.T) {
 	var mu sync.Mutex
 	var batches [][]string
