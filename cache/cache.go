@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -164,7 +165,7 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	switch {
 	case found && now.Before(e.freshUntil):
 		c.stats.add(EventHit, req.Operation)
-		return Result{Value: e.value, Status: StatusHit, Age: e.age(now), FreshUntil: e.freshUntil, Generation: gen}, nil
+		return Result{Value: e.value, Status: StatusHit, Age: e.age(now), FreshUntil: e.freshUntil, Generation: gen, Entry: entryName(key, e.freshUntil)}, nil
 	case found && now.Before(e.revalidateUntil):
 		c.revalidate(ctx, key, req, load)
 		c.stats.add(EventStaleRevalidate, req.Operation)
@@ -176,7 +177,7 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 		return Result{}, err
 	}
 	if out.entry != nil { // another replica filled it while this one waited
-		return Result{Value: out.entry.value, Status: StatusHit, Age: out.entry.age(c.now()), FreshUntil: out.entry.freshUntil, Generation: gen}, nil
+		return Result{Value: out.entry.value, Status: StatusHit, Age: out.entry.age(c.now()), FreshUntil: out.entry.freshUntil, Generation: gen, Entry: entryName(key, out.entry.freshUntil)}, nil
 	}
 	if failure := out.failure(); failure != FailureNone && found {
 		if now := c.now(); now.Before(e.staleUntil) {
@@ -187,7 +188,15 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	if out.err != nil {
 		return Result{}, out.err
 	}
-	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Generation: gen}, nil
+	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Generation: gen, Entry: entryName(key, out.freshUntil)}, nil
+}
+
+// entryName is Result.Entry: "" for an answer that was not stored.
+func entryName(key string, freshUntil time.Time) string {
+	if freshUntil.IsZero() {
+		return ""
+	}
+	return key + "@" + strconv.FormatInt(freshUntil.UnixNano(), 36)
 }
 
 // refresh calls the origin for key and stores its answer (see
@@ -203,7 +212,7 @@ func (c *Cache) refresh(ctx context.Context, key string, req Request, load Loade
 	if out.err != nil {
 		return Result{}, out.err
 	}
-	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil}, nil
+	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Entry: entryName(key, out.freshUntil)}, nil
 }
 
 // Invalidate drops the entries of reqs (in their current generation).

@@ -117,6 +117,10 @@ type Result struct {
 	FreshUntil time.Time
 	// Generation is the generation of the request's Namespace the answer
 	// belongs to (nil without a Namespace): a result built from it stays
-	// valid while Generations still reports it.
+	// valid while Cache.Current still reports it.
 	Generation []byte
+	// Entry names the stored answer itself (its key and when it was
+	// stored), "" when it is not stored: equal Entry, equal bytes, so what
+	// is decoded from them can be kept under it.
+	Entry string
 }

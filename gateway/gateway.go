@@ -36,6 +36,7 @@ import (
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/history"
 	"github.com/sailgraph/sailgraph/upstream/httpcache"
+	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 	"github.com/sailgraph/sailgraph/upstream/reports"
 	"github.com/sailgraph/sailgraph/upstream/rolemining"
@@ -502,16 +503,20 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 	hc := &http.Client{Transport: httpcache.New(c, rt, httpcache.Options{Logger: g.log, Now: o.now, Tokens: o.tokens})}
 	u.http = hc
 
-	if u.history, err = history.New(creds.tenantURL, hc); err != nil {
+	// Typed values decoded from stored answers are kept once, for every
+	// client: a query that shares upstream calls with an earlier one does
+	// not decode the same JSON again.
+	decoded := isc.WithDecodedCache(isc.NewDecodedCache(16 << 20))
+	if u.history, err = history.New(creds.tenantURL, hc, decoded); err != nil {
 		return nil, err
 	}
-	if u.tasks, err = tasks.New(creds.tenantURL, hc); err != nil {
+	if u.tasks, err = tasks.New(creds.tenantURL, hc, decoded); err != nil {
 		return nil, err
 	}
-	if u.reports, err = reports.New(creds.tenantURL, hc); err != nil {
+	if u.reports, err = reports.New(creds.tenantURL, hc, decoded); err != nil {
 		return nil, err
 	}
-	if u.rolemin, err = rolemining.New(creds.tenantURL, hc); err != nil {
+	if u.rolemin, err = rolemining.New(creds.tenantURL, hc, decoded); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -32,19 +32,13 @@ func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsPa
 	}
 	isc.SetString(q, "sorters", sorters)
 	isc.SetString(q, "query", p.Query)
-	page, err := isc.List[wireItem](ctx, c.c, isc.Call{Op: o, Params: []string{id}, Query: q})
-	if err != nil {
-		return isc.Page[AccessItem]{}, err
-	}
 	fallback := p.Type
 	if fallback == 0 {
 		fallback = Account
 	}
-	its, err := items(o.Name, page.Items, fallback)
-	if err != nil {
-		return isc.Page[AccessItem]{}, err
-	}
-	return isc.Page[AccessItem]{Items: its, Total: page.Total, HasTotal: page.HasTotal}, nil
+	return isc.DecodeList(ctx, c.c, isc.Call{Op: o, Params: []string{id}, Query: q}, func(ws []wireItem) ([]AccessItem, error) {
+		return items(o.Name, ws, fallback)
+	})
 }
 
 // ListSnapshotAccessItems lists the access items the identity with id held
@@ -86,15 +80,9 @@ func (c *Client) ListEvents(ctx context.Context, id string, p EventsParams) (isc
 		}
 		q["accessItemTypes"] = names
 	}
-	page, err := isc.List[wireEvent](ctx, c.c, isc.Call{Op: o, Params: []string{id}, Query: q})
-	if err != nil {
-		return isc.Page[Event]{}, err
-	}
-	evs, err := events(o.Name, page.Items)
-	if err != nil {
-		return isc.Page[Event]{}, err
-	}
-	return isc.Page[Event]{Items: evs, Total: page.Total, HasTotal: page.HasTotal}, nil
+	return isc.DecodeList(ctx, c.c, isc.Call{Op: o, Params: []string{id}, Query: q}, func(ws []wireEvent) ([]Event, error) {
+		return events(o.Name, ws)
+	})
 }
 
 // CompareSnapshots counts the access gained and lost per type between two

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"time"
 
@@ -51,12 +52,14 @@ func (c *Client) GetSnapshot(ctx context.Context, id string, date time.Time) (*I
 }
 
 func (c *Client) identity(ctx context.Context, call isc.Call) (*Identity, error) {
-	var w wireIdentity
-	if _, err := c.c.JSON(ctx, call, &w); err != nil {
-		return nil, err
-	}
-	id, err := w.identity()
-	return id, withOp(call.Op.Name, err)
+	return isc.Decode(ctx, c.c, call, func(body []byte, _ isc.Meta) (*Identity, error) {
+		var w wireIdentity
+		if err := json.Unmarshal(body, &w); err != nil {
+			return nil, isc.Breach(call.Op.Name, err, "decode %T", w)
+		}
+		id, err := w.identity()
+		return id, withOp(call.Op.Name, err)
+	})
 }
 
 // GetStartDate returns when the identity with id started

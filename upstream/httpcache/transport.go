@@ -164,6 +164,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res.Entry != "" && res.Status != cache.StatusStale {
+		resp.Body = identifiedBody{ReadCloser: resp.Body, id: res.Entry}
+	}
 	resp.Header[HeaderCache] = []string{res.Status.String()}
 	rec := record.From(ctx)
 	switch res.Status {
@@ -219,6 +222,18 @@ func (t *Transport) loader(req *http.Request, call *op.Call) cache.Loader {
 		}, nil
 	}
 }
+
+// identifiedBody is the body of a stored answer, named for what is
+// decoded from it (isc.Identified).
+type identifiedBody struct {
+	io.ReadCloser
+	id string
+}
+
+// CacheIdentity implements isc.Identified.
+func (b identifiedBody) CacheIdentity() string { return b.id }
+
+var _ isc.Identified = identifiedBody{}
 
 // failureOfStatus says which upstream answers a stale entry may replace.
 func failureOfStatus(status int) cache.Failure {

@@ -31,6 +31,7 @@ type Client struct {
 	hc      *http.Client
 	maxBody int64
 	gens    Generations
+	decoded *DecodedCache
 }
 
 // Generations says which API generation serves a family. It may change

@@ -57,14 +57,10 @@ func (c *Client) JSON(ctx context.Context, call Call, out any) (Meta, error) {
 	return meta, nil
 }
 
-// List sends call and decodes its answer, a JSON array, into a Page.
+// List sends call and decodes its answer, a JSON array, into a Page (once
+// per stored answer: see Decode).
 func List[T any](ctx context.Context, c *Client, call Call) (Page[T], error) {
-	var items []T
-	meta, err := c.JSON(ctx, call, &items)
-	if err != nil {
-		return Page[T]{}, err
-	}
-	return Page[T]{Items: items, Total: meta.Total, HasTotal: meta.HasTotal}, nil
+	return DecodeList[T, T](ctx, c, call, nil)
 }
 
 // Send sends call for an answer with no body worth reading (204, HEAD) and
