@@ -15,7 +15,7 @@ type identifiedReader struct {
 	id string
 }
 
-func (identifiedReader) Close() error             { return nil }
+func (identifiedReader) Close() error            { return nil }
 func (r identifiedReader) CacheIdentity() string { return r.id }
 
 // A stored answer is decoded and converted once; the same bytes under
