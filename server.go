@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	}
 	srv := &http.Server{
 		Handler:           gw.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 	}
 	log.Info("sailgraph listening",

@@ -43,6 +43,10 @@ type Config struct {
 	// UpstreamTimeout bounds one upstream call including waits for the
 	// budget (SAILGRAPH_UPSTREAM_TIMEOUT, default 30s).
 	UpstreamTimeout time.Duration
+	// ReadTimeout bounds reading a request's headers, and then its body
+	// (SAILGRAPH_READ_TIMEOUT, default 10s): a caller that sends slowly
+	// holds a connection for no longer.
+	ReadTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown (SAILGRAPH_SHUTDOWN_TIMEOUT,
 	// default 20s).
 	ShutdownTimeout time.Duration
@@ -154,6 +158,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		RedisURL:        str("SAILGRAPH_REDIS_URL", ""),
 		UpstreamTimeout: dur("SAILGRAPH_UPSTREAM_TIMEOUT", 30*time.Second),
 		ShutdownTimeout: dur("SAILGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second),
+		ReadTimeout:     dur("SAILGRAPH_READ_TIMEOUT", 10*time.Second),
 		BreakerCoolOff:  dur("SAILGRAPH_BREAKER_COOLOFF", 10*time.Second),
 		TokenRecheck:    dur("SAILGRAPH_TOKEN_RECHECK", time.Minute),
 		LogLevel:        strings.ToLower(str("SAILGRAPH_LOG_LEVEL", "info")),

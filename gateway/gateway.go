@@ -207,6 +207,9 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// A request id first (so even a 401 is logged with one), then the
 	// server span, metrics and the one log line per request.
 	e.Use(ops.RequestID(), tracing.Middleware(), g.metrics.Middleware(), ops.AccessLog(g.log))
+	// Every body is read whole, bounded in size and time, before anything
+	// else runs.
+	e.Use(httpapi.ReadBody(httpapi.MaxRequestBody, cfg.ReadTimeout))
 	e.Use(withPrincipal(up.principal))
 	// Who is calling, and their fair share: on everything that reaches the
 	// tenant. A pass-through caller's own token replaces the principal.

@@ -55,6 +55,10 @@ func detailFor(status int) string {
 		return "404 Not found"
 	case http.StatusRequestEntityTooLarge:
 		return "413 Payload Too Large"
+	case http.StatusRequestTimeout:
+		return "408 Request Timeout"
+	case http.StatusMethodNotAllowed:
+		return "405 Method Not Allowed"
 	case http.StatusGatewayTimeout:
 		return "504 Gateway Timeout"
 	}
