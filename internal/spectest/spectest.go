@@ -1,5 +1,5 @@
 // Package spectest checks HTTP exchanges against SailPoint's own OpenAPI
-// text in ../shared/upstream-spec: the year-versioned beta.yaml and
+// text (internal/upstreamspec): the year-versioned beta.yaml and
 // v2024.yaml, and the per-resource v1 APIs under v1/ that replace them.
 //
 // Tests wrap an http.Client's transport with Transport: every request the
@@ -11,10 +11,10 @@
 // the upstream clients' tests both go through it, so the tenant's answers
 // and the gateway's requests are held to the same contract.
 //
-// The spec folder is found from SAILGRAPH_SPEC_DIR, or else by walking up
-// from the working directory to a shared/upstream-spec beside the checkout.
-// Under CI (CI set) a missing spec fails the test; elsewhere it is skipped
-// with a message saying why.
+// The documents are the repository's copy in internal/upstreamspec,
+// embedded in the test binary, so they cannot be missing. SAILGRAPH_SPEC_DIR
+// names another folder laid out the same way (beta.yaml, v2024.yaml, v1/),
+// to check the code against a newer spec without changing the copy.
 package spectest
 
 import (
@@ -29,7 +29,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -39,6 +38,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/sailgraph/sailgraph/internal/upstreamspec"
 )
 
 // EnvSpecDir overrides where the spec files are read from.
@@ -137,52 +138,27 @@ var (
 	loadErr  error
 )
 
-// Dir returns the spec folder, or "" when none is found.
-func Dir() string {
-	if d := os.Getenv(EnvSpecDir); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		cand := filepath.Join(d, "shared", "upstream-spec")
-		if fileExists(filepath.Join(cand, "beta.yaml")) {
-			return cand
-		}
-		cand = filepath.Join(filepath.Dir(d), "shared", "upstream-spec")
-		if fileExists(filepath.Join(cand, "beta.yaml")) {
-			return cand
-		}
-		if filepath.Dir(d) == d {
-			return ""
-		}
-	}
-}
+// Dir returns the folder SAILGRAPH_SPEC_DIR names, or "" when the embedded
+// copy is used.
+func Dir() string { return os.Getenv(EnvSpecDir) }
 
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}
-
-// Load returns every spec document, failing or skipping the test when they
-// cannot be had (see the package doc).
+// Load returns every spec document, loaded once per test binary. A spec
+// that does not load or validate fails the test: the embedded copy is
+// always there, so there is nothing to skip for.
 func Load(t testing.TB) *Specs {
 	t.Helper()
 	loadOnce.Do(func() {
-		dir := Dir()
-		if dir == "" {
-			loadErr = errors.New("no shared/upstream-spec found above the working directory")
-			return
+		fsys, where := upstreamspec.FS(), "the embedded internal/upstreamspec"
+		if dir := Dir(); dir != "" {
+			fsys, where = os.DirFS(dir), EnvSpecDir+"="+dir
 		}
-		loaded, loadErr = LoadFS(os.DirFS(dir))
+		loaded, loadErr = LoadFS(fsys)
+		if loadErr != nil {
+			loadErr = fmt.Errorf("%w (spec from %s)", loadErr, where)
+		}
 	})
 	if loadErr != nil {
-		if os.Getenv("CI") != "" || os.Getenv(EnvSpecDir) != "" {
-			t.Fatalf("spectest: %v", loadErr)
-		}
-		t.Skipf("spectest: the upstream spec is not available (%v); set %s to the folder holding beta.yaml, v2024.yaml and v1/ to run this test", loadErr, EnvSpecDir)
+		t.Fatalf("spectest: %v", loadErr)
 	}
 	return loaded
 }
