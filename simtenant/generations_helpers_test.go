@@ -3,11 +3,13 @@ package simtenant
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/sailgraph/sailgraph/internal/spectest"
 )
 
@@ -109,33 +111,59 @@ func genOps(f genFixture) (legacy, v1 []genOp) {
 	return legacy, v1
 }
 
-// errorSchema is ErrorResponseDto as beta.yaml has it (every v1 file has
-// the same one), for answers the spec check cannot route: unknown paths,
-// refused methods.
-func errorSchema(t *testing.T) *openapi3.Schema {
+// errorSchema is ErrorResponseDto as the document owning path has it
+// (beta.yaml's for a path no document owns), for answers the spec check
+// cannot route: unknown paths, refused methods.
+func errorSchema(t *testing.T, path string) *openapi3.Schema {
 	t.Helper()
-	ref := spectest.Load(t).Beta.Doc.Components.Schemas["ErrorResponseDto"]
-	if ref == nil || ref.Value == nil {
-		t.Fatal("beta.yaml has no ErrorResponseDto")
+	specs := spectest.Load(t)
+	sp, err := specs.For(&url.URL{Path: path})
+	if err != nil {
+		sp = specs.Beta
 	}
-	return ref.Value
+	for name, ref := range sp.Doc.Components.Schemas {
+		if strings.EqualFold(name, "ErrorResponseDto") && ref.Value != nil {
+			return ref.Value
+		}
+	}
+	t.Fatalf("%s has no ErrorResponseDto", sp.API.File())
+	return nil
 }
 
-// checkErrorBody requires body to be an ErrorResponseDto whose message
-// mentions want.
-func checkErrorBody(t *testing.T, schema *openapi3.Schema, body []byte, want string) {
+// checkErrorBody requires body to be an ErrorResponseDto (as the document
+// owning path has it) whose message mentions want.
+func checkErrorBody(t *testing.T, path string, body []byte, want string) {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		t.Fatalf("error body is not JSON: %v: %s", err, body)
 	}
-	if err := schema.VisitJSON(v); err != nil {
+	if err := errorSchema(t, path).VisitJSON(v); err != nil {
 		t.Fatalf("error body is not an ErrorResponseDto: %v: %s", err, body)
 	}
 	var e errorResponse
 	_ = json.Unmarshal(body, &e)
 	if len(e.Messages) == 0 || !strings.Contains(e.Messages[0].Text, want) {
 		t.Fatalf("error message %q does not mention %q", body, want)
+	}
+}
+
+// validateAnswer checks an answer to a request the validating client
+// would not send (one the spec calls invalid) against the operation the
+// request routes to: the answer must still be one the spec documents.
+func validateAnswer(t *testing.T, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	specs := spectest.Load(t)
+	route, params, err := specs.Route(req)
+	if err != nil {
+		t.Fatalf("%s %s routes to no operation: %v", req.Method, req.URL.Path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	if err := specs.ValidateResponse(req.Context(), in, status, header, body); err != nil {
+		t.Errorf("%s: %v", route.Operation.OperationID, err)
 	}
 }
 
