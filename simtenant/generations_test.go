@@ -13,6 +13,7 @@ import (
 )
 
 func TestParseGenerations(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Generations{
 		"legacy": GenLegacy, "v1": GenV1, "legacy,v1": GenAll, " V1 , legacy ": GenAll, "all": GenAll,
 	} {
@@ -51,6 +52,7 @@ func TestParseGenerations(t *testing.T) {
 // generations over HTTP, each request and response checked against its
 // spec, on a tenant serving both.
 func TestEveryOperationBothGenerations(t *testing.T) {
+	t.Parallel()
 	h, _, f := genHarness(t, GenAll)
 	legacy, v1 := genOps(f)
 	if len(legacy) != 23 || len(v1) != 21 {
@@ -92,6 +94,7 @@ func TestEveryOperationBothGenerations(t *testing.T) {
 // paths are unknown (404 ErrorResponseDto, not counted as an operation),
 // the served one's all work.
 func TestGenerationSwitches(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		gens Generations
@@ -140,6 +143,7 @@ func TestGenerationSwitches(t *testing.T) {
 // client can probe whether a path exists. A literal path segment wins over
 // a wildcard: GET /reports/v1/run is the run path, not report "run".
 func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
 	h, _, f := genHarness(t, GenAll)
 	cases := []struct{ method, path, allow string }{
 		{http.MethodGet, "/reports/v1/run", "POST"},
@@ -192,6 +196,7 @@ func TestMethodNotAllowed(t *testing.T) {
 // refuse a call without X-SailPoint-Experimental: true with a 400 that
 // says so; the legacy operations and the other v1 APIs need no header.
 func TestExperimentalHeaderRequired(t *testing.T) {
+	t.Parallel()
 	h, _, f := genHarness(t, GenAll)
 	legacy, v1 := genOps(f)
 	send := func(op genOp, value []string) (int, []byte) {
@@ -257,6 +262,7 @@ func TestExperimentalHeaderRequired(t *testing.T) {
 // SailPoint counts: beta, v2024 and each of the four v1 APIs. Exhausting
 // one leaves the others their full budget.
 func TestPerAPIRateWindows(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	h := newHarness(t, Options{RateLimit: 2, RateWindow: 10 * time.Second, Now: clock.Now,
 		ReportDuration: time.Second, ExportStep: time.Second})
