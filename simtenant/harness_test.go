@@ -21,6 +21,7 @@ type harness struct {
 	srv    *httptest.Server
 	client *http.Client // spec-validating, bearer attached
 	raw    *http.Client // bearer attached, no validation (for deliberate contract breaches)
+	bare   *http.Client // bearer attached, no validation, no X-SailPoint-Experimental
 	spec   *spectest.Transport
 	token  string
 }
@@ -37,8 +38,11 @@ func newHarness(t *testing.T, opts Options) *harness {
 	h.token = h.fetchToken()
 	bearer := &bearerTransport{token: &h.token, base: http.DefaultTransport}
 	h.spec = spectest.NewTransport(t, bearer)
-	h.client = &http.Client{Transport: h.spec}
-	h.raw = &http.Client{Transport: bearer}
+	// The experimental header goes on before the spec check sees the
+	// request: the v1 specs require it.
+	h.client = &http.Client{Transport: experimentalTransport{h.spec}}
+	h.raw = &http.Client{Transport: experimentalTransport{bearer}}
+	h.bare = &http.Client{Transport: bearer}
 	return h
 }
 
@@ -117,4 +121,21 @@ func (b *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+*b.token)
 	return b.base.RoundTrip(r)
+}
+
+// experimentalTransport sends X-SailPoint-Experimental: true to the v1
+// APIs that require it (identity history, role mining), unless the
+// request sets the header itself.
+type experimentalTransport struct{ base http.RoundTripper }
+
+func (e experimentalTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if needsExperimental(r.URL.Path) && r.Header.Get(experimentalHeader) == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set(experimentalHeader, "true")
+	}
+	return e.base.RoundTrip(r)
+}
+
+func needsExperimental(path string) bool {
+	return strings.HasPrefix(path, "/historical-identities/v1") || strings.HasPrefix(path, "/role-mining-sessions/v1")
 }

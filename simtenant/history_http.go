@@ -8,19 +8,35 @@ import (
 	_ "time/tzdata" // the summary's time-zone parameter must work on machines without zoneinfo
 )
 
+// routesHistory registers the identity-history operations in both
+// generations: /beta/historical-identities/... (listHistoricalIdentities,
+// ...) and /historical-identities/v1/... (listHistoricalIdentitiesV1, ...),
+// which differ only where v1's own spec does (see the V1 handlers).
 func (t *Tenant) routesHistory(g *registrar) {
-	const base = "GET /beta/historical-identities"
-	g.handle(base, "listHistoricalIdentities", histHandler(t.listHistoricalIdentities).serve)
-	g.handle(base+"/{id}", "getHistoricalIdentity", histHandler(t.getHistoricalIdentity).serve)
-	g.handle(base+"/{id}/access-items", "listIdentityAccessItems", histHandler(t.listIdentityAccessItems).serve)
-	g.handle(base+"/{id}/events", "getHistoricalIdentityEvents", histHandler(t.getHistoricalIdentityEvents).serve)
-	g.handle(base+"/{id}/snapshots", "listIdentitySnapshots", histHandler(t.listIdentitySnapshots).serve)
-	g.handle(base+"/{id}/snapshots/{date}", "getIdentitySnapshot", histHandler(t.getIdentitySnapshot).serve)
-	g.handle(base+"/{id}/snapshots/{date}/access-items", "listIdentitySnapshotAccessItems", histHandler(t.listIdentitySnapshotAccessItems).serve)
-	g.handle(base+"/{id}/snapshot-summary", "getIdentitySnapshotSummary", histHandler(t.getIdentitySnapshotSummary).serve)
-	g.handle(base+"/{id}/start-date", "getIdentityStartDate", histHandler(t.getIdentityStartDate).serve)
-	g.handle(base+"/{id}/compare", "compareIdentitySnapshots", histHandler(t.compareIdentitySnapshots).serve)
-	g.handle(base+"/{id}/compare/{accessType}", "compareIdentitySnapshotsAccessType", histHandler(t.compareIdentitySnapshotsAccessType).serve)
+	for _, op := range []struct {
+		sub, id string
+		h       histHandler
+		v1      histHandler // nil: the same as the legacy one
+	}{
+		{"", "listHistoricalIdentities", t.listHistoricalIdentities, nil},
+		{"/{id}", "getHistoricalIdentity", t.getHistoricalIdentity, nil},
+		{"/{id}/access-items", "listIdentityAccessItems", t.listIdentityAccessItems, t.listIdentityAccessItemsV1},
+		{"/{id}/events", "getHistoricalIdentityEvents", t.getHistoricalIdentityEvents, nil},
+		{"/{id}/snapshots", "listIdentitySnapshots", t.listIdentitySnapshots, nil},
+		{"/{id}/snapshots/{date}", "getIdentitySnapshot", t.getIdentitySnapshot, nil},
+		{"/{id}/snapshots/{date}/access-items", "listIdentitySnapshotAccessItems", t.listIdentitySnapshotAccessItems, t.listIdentitySnapshotAccessItemsV1},
+		{"/{id}/snapshot-summary", "getIdentitySnapshotSummary", t.getIdentitySnapshotSummary, nil},
+		{"/{id}/start-date", "getIdentityStartDate", t.getIdentityStartDate, nil},
+		{"/{id}/compare", "compareIdentitySnapshots", t.compareIdentitySnapshots, nil},
+		{"/{id}/compare/{accessType}", "compareIdentitySnapshotsAccessType", t.compareIdentitySnapshotsAccessType, nil},
+	} {
+		g.handle(apiBeta, "GET /beta/historical-identities"+op.sub, op.id, op.h.serve)
+		v1 := op.v1
+		if v1 == nil {
+			v1 = op.h
+		}
+		g.handle(apiIdentityHistoryV1, "GET /historical-identities/v1"+op.sub, op.id+"V1", v1.serve)
+	}
 }
 
 // histHandler is an operation that returns its error answer instead of

@@ -1,12 +1,31 @@
 package simtenant
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 )
+
+// histDroppedItemParams are the parameters of listIdentityAccessItems that
+// listIdentityAccessItemsV1 no longer has.
+var histDroppedItemParams = []string{"filters", "sorters", "query"}
+
+// listIdentityAccessItemsV1 is listIdentityAccessItems without filters,
+// sorters and query, which v1's spec removed. They are refused rather than
+// ignored: a client that sends them expects a narrowed or ordered list,
+// and silently getting the whole one would be a wrong answer.
+func (t *Tenant) listIdentityAccessItemsV1(w http.ResponseWriter, r *http.Request) *apiError {
+	q := r.URL.Query()
+	for _, name := range histDroppedItemParams {
+		if q.Has(name) {
+			return badRequest("%s is not a parameter of listIdentityAccessItemsV1 (only type, limit, offset and count are; the items come sorted by name)", name)
+		}
+	}
+	return t.listIdentityAccessItems(w, r)
+}
 
 // listIdentityAccessItems lists the items of one type (account by default)
 // the identity holds now, filtered, searched, sorted (by name by default)
@@ -53,9 +72,22 @@ func (t *Tenant) listIdentityAccessItems(w http.ResponseWriter, r *http.Request)
 }
 
 // histSnapshotTypes are the type values of listIdentitySnapshotAccessItems,
-// which spells access profiles with an underscore.
+// whose enum spells access profiles with an underscore.
 var histSnapshotTypes = map[string]histKind{
 	"access_profile": histKindAccessProfile,
+	"account":        histKindAccount,
+	"app":            histKindApp,
+	"entitlement":    histKindEntitlement,
+	"role":           histKindRole,
+}
+
+// histSnapshotTypesV1 are the type values of listIdentitySnapshotAccessItemsV1.
+// Its spec drops the enum (type is any string), so the tenant takes the
+// legacy spellings and also accessProfile, the spelling of every other v1
+// identity-history operation.
+var histSnapshotTypesV1 = map[string]histKind{
+	"access_profile": histKindAccessProfile,
+	"accessProfile":  histKindAccessProfile,
 	"account":        histKindAccount,
 	"app":            histKindApp,
 	"entitlement":    histKindEntitlement,
@@ -65,6 +97,14 @@ var histSnapshotTypes = map[string]histKind{
 // listIdentitySnapshotAccessItems lists the items the identity held at a
 // date, of one type or (without type) of all, sorted by type and name.
 func (t *Tenant) listIdentitySnapshotAccessItems(w http.ResponseWriter, r *http.Request) *apiError {
+	return t.snapshotAccessItems(w, r, histSnapshotTypes)
+}
+
+func (t *Tenant) listIdentitySnapshotAccessItemsV1(w http.ResponseWriter, r *http.Request) *apiError {
+	return t.snapshotAccessItems(w, r, histSnapshotTypesV1)
+}
+
+func (t *Tenant) snapshotAccessItems(w http.ResponseWriter, r *http.Request, types map[string]histKind) *apiError {
 	p, tl, err := t.histIdentity(r)
 	if err != nil {
 		return err
@@ -75,9 +115,9 @@ func (t *Tenant) listIdentitySnapshotAccessItems(w http.ResponseWriter, r *http.
 	}
 	items := tl.stateAt(at).items()
 	if s := r.URL.Query().Get("type"); s != "" {
-		kind, ok := histSnapshotTypes[s]
+		kind, ok := types[s]
 		if !ok {
-			return badRequest("type must be one of access_profile, account, app, entitlement, role, got %q", s)
+			return badRequest("type must be one of %s, got %q", strings.Join(slices.Sorted(maps.Keys(types)), ", "), s)
 		}
 		items = slices.DeleteFunc(items, func(h *histHeld) bool { return h.kind != kind })
 	}

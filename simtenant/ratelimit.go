@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// windowLimiter enforces N requests per window per (client id, API
-// version) as a sliding window: a request is accepted only if fewer than N
+// windowLimiter enforces N requests per window per (client id, API) as a
+// sliding window: a request is accepted only if fewer than N
 // were accepted in the window ending now. This is the strictest reading of
 // SailPoint's "100 requests per 10 seconds", whose real alignment is not
 // documented.

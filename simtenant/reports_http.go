@@ -9,11 +9,19 @@ import (
 	"strings"
 )
 
+// routesReports registers the report operations in both generations:
+// /v2024/reports/... and /reports/v1/..., whose specs agree on everything
+// but the paths and operation ids. Both serve the one report store.
 func (t *Tenant) routesReports(g *registrar) {
-	g.handle("POST /v2024/reports/run", "startReport", t.startReport)
-	g.handle("GET /v2024/reports/{taskResultId}/result", "getReportResult", t.getReportResult)
-	g.handle("POST /v2024/reports/{id}/cancel", "cancelReport", t.cancelReport)
-	g.handle("GET /v2024/reports/{taskResultId}", "getReport", t.getReport)
+	for _, gen := range []struct {
+		api          apiSpec
+		base, suffix string
+	}{{apiV2024, "/v2024/reports", ""}, {apiReportsV1, "/reports/v1", "V1"}} {
+		g.handle(gen.api, "POST "+gen.base+"/run", "startReport"+gen.suffix, t.startReport)
+		g.handle(gen.api, "GET "+gen.base+"/{taskResultId}/result", "getReportResult"+gen.suffix, t.getReportResult)
+		g.handle(gen.api, "POST "+gen.base+"/{id}/cancel", "cancelReport"+gen.suffix, t.cancelReport)
+		g.handle(gen.api, "GET "+gen.base+"/{taskResultId}", "getReport"+gen.suffix, t.getReport)
+	}
 }
 
 // maxReportBody bounds a ReportDetails document.

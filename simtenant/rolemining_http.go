@@ -8,12 +8,23 @@ import (
 	"time"
 )
 
-const roleExportBase = "/beta/role-mining-sessions/{sessionId}/potential-roles/{potentialRoleId}/export-async"
+// roleExportPath is the potential-role export path under a base.
+const roleExportPath = "/{sessionId}/potential-roles/{potentialRoleId}/export-async"
 
+// routesRoleMining registers the potential-role export operations in both
+// generations: /beta/role-mining-sessions/... and
+// /role-mining-sessions/v1/..., which differ only in v1's required
+// experimental header. Both serve the one export store.
 func (t *Tenant) routesRoleMining(g *registrar) {
-	g.handle("POST "+roleExportBase, "exportRoleMiningPotentialRoleAsync", t.exportPotentialRole)
-	g.handle("GET "+roleExportBase+"/{exportId}", "exportRoleMiningPotentialRoleStatus", t.potentialRoleExportStatus)
-	g.handle("GET "+roleExportBase+"/{exportId}/download", "downloadRoleMiningPotentialRoleZip", t.downloadPotentialRoleZip)
+	for _, gen := range []struct {
+		api          apiSpec
+		base, suffix string
+	}{{apiBeta, "/beta/role-mining-sessions", ""}, {apiRoleMiningV1, "/role-mining-sessions/v1", "V1"}} {
+		p := gen.base + roleExportPath
+		g.handle(gen.api, "POST "+p, "exportRoleMiningPotentialRoleAsync"+gen.suffix, t.exportPotentialRole)
+		g.handle(gen.api, "GET "+p+"/{exportId}", "exportRoleMiningPotentialRoleStatus"+gen.suffix, t.potentialRoleExportStatus)
+		g.handle(gen.api, "GET "+p+"/{exportId}/download", "downloadRoleMiningPotentialRoleZip"+gen.suffix, t.downloadPotentialRoleZip)
+	}
 }
 
 // roleExportJSON is RoleMiningPotentialRoleExportResponse.

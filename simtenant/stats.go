@@ -10,8 +10,12 @@ type Stats struct {
 	// Requests counts API requests by operationId and answered status.
 	Requests map[string]map[int]int
 	// ByAPI counts API requests accepted past auth and the rate limit, by
-	// API version ("beta", "v2024").
+	// API (APIBeta, APIV2024, APIIdentityHistoryV1, ...; see APIs).
 	ByAPI map[string]int
+	// Unrouted counts requests that reached no operation, by status: 404
+	// for a path the tenant does not serve (or whose generation is off),
+	// 405 for a known path asked with a method it does not serve.
+	Unrouted map[int]int
 	// TokenRequests counts calls to POST /oauth/token.
 	TokenRequests int
 	// Sent429 counts rate-limit refusals.
@@ -47,7 +51,7 @@ func newCounters() *counters {
 
 func (c *counters) reset() {
 	c.mu.Lock()
-	c.s = Stats{Requests: map[string]map[int]int{}, ByAPI: map[string]int{}}
+	c.s = Stats{Requests: map[string]map[int]int{}, ByAPI: map[string]int{}, Unrouted: map[int]int{}}
 	c.mu.Unlock()
 }
 
@@ -65,6 +69,12 @@ func (c *counters) request(op string, status int) {
 func (c *counters) accepted(api string) {
 	c.mu.Lock()
 	c.s.ByAPI[api]++
+	c.mu.Unlock()
+}
+
+func (c *counters) unrouted(status int) {
+	c.mu.Lock()
+	c.s.Unrouted[status]++
 	c.mu.Unlock()
 }
 
@@ -95,6 +105,7 @@ func (c *counters) snapshot() Stats {
 	out := Stats{
 		Requests:      make(map[string]map[int]int, len(c.s.Requests)),
 		ByAPI:         maps.Clone(c.s.ByAPI),
+		Unrouted:      maps.Clone(c.s.Unrouted),
 		TokenRequests: c.s.TokenRequests,
 		Sent429:       c.s.Sent429,
 		EarlyRetries:  c.s.EarlyRetries,

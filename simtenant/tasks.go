@@ -73,6 +73,7 @@ type taskDefinition struct {
 	id, uniqueName, parentName string
 	description, executor      *string
 	arguments                  map[string]any
+	code                       string // the kind's name in v1's type filter; "" for none
 }
 
 // pending reports whether the task has not completed yet.

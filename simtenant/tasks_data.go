@@ -17,6 +17,7 @@ const (
 // taskKind is one kind of background task the tenant runs.
 type taskKind struct {
 	uniqueName, description string
+	code                    string // the kind's name in v1's type filter; "" for none
 	typ                     string
 	parentName              string // "" for none
 	target                  string // targetApp, targetIdentity, or "" for none
@@ -36,7 +37,7 @@ func taskKinds() []taskKind {
 	}
 	return []taskKind{
 		{
-			uniqueName: "Cloud Account Aggregation", typ: taskQuartz, parentName: "Cloud Account Aggregation",
+			uniqueName: "Cloud Account Aggregation", code: "CLOUD_ACCOUNT_AGGREGATION", typ: taskQuartz, parentName: "Cloud Account Aggregation",
 			description: "Aggregates accounts from the specified source.", target: targetApp,
 			executor: "sailpoint.task.ServiceTaskExecutor",
 			arguments: map[string]any{
@@ -48,7 +49,7 @@ func taskKinds() []taskKind {
 			returns: aggReturns, running: "Aggregating accounts", weight: 35,
 		},
 		{
-			uniqueName: "Cloud Group Aggregation", typ: taskQuartz, parentName: "Cloud Group Aggregation",
+			uniqueName: "Cloud Group Aggregation", code: "CLOUD_GROUP_AGGREGATION", typ: taskQuartz, parentName: "Cloud Group Aggregation",
 			description: "Aggregates entitlements (groups) from the specified source.", target: targetApp,
 			executor:  "sailpoint.task.ServiceTaskExecutor",
 			arguments: map[string]any{"serviceMethod": "groupAggregationTask"},
@@ -56,20 +57,20 @@ func taskKinds() []taskKind {
 			running:   "Aggregating groups", weight: 15,
 		},
 		{
-			uniqueName: "Identity Refresh", typ: taskQPOC, description: "Refreshes the attributes, roles and access of all identities.",
+			uniqueName: "Identity Refresh", code: "IDENTITY_REFRESH", typ: taskQPOC, description: "Refreshes the attributes, roles and access of all identities.",
 			arguments: map[string]any{"refreshScope": "all"},
 			returns:   []taskReturn{{name: "Identities Refreshed", attributeName: "identityCount"}},
 			running:   "Refreshing identities", weight: 20,
 		},
 		{
-			uniqueName: "Refresh Identity", typ: taskQPOC, parentName: "Identity Refresh",
+			uniqueName: "Refresh Identity", code: "IDENTITY_REFRESH", typ: taskQPOC, parentName: "Identity Refresh",
 			description: "Refreshes one identity after a change.", target: targetIdentity,
 			arguments: map[string]any{"refreshScope": "identity"},
 			returns:   []taskReturn{{name: "Identities Refreshed", attributeName: "identityCount"}},
 			running:   "Refreshing identity", weight: 10,
 		},
 		{
-			uniqueName: "Cloud Process Uncorrelated Accounts", typ: taskQueued, parentName: "Cloud Process Uncorrelated Accounts",
+			uniqueName: "Cloud Process Uncorrelated Accounts", code: "CLOUD_PROCESS_UNCORRELATED_ACCOUNTS", typ: taskQueued, parentName: "Cloud Process Uncorrelated Accounts",
 			description: "Correlates accounts that no identity owns yet.", target: targetApp,
 			executor:  "sailpoint.task.ServiceTaskExecutor",
 			arguments: map[string]any{"serviceMethod": "processUncorrelatedAccounts"},
@@ -114,7 +115,7 @@ func generateTasks(seed uint64, now time.Time) []*task {
 		g.admins = append(g.admins, hexID32(rng))
 	}
 	for _, k := range g.kinds {
-		d := &taskDefinition{id: hexID32(rng), uniqueName: k.uniqueName, parentName: k.uniqueName, arguments: k.arguments}
+		d := &taskDefinition{id: hexID32(rng), uniqueName: k.uniqueName, parentName: k.uniqueName, arguments: k.arguments, code: k.code}
 		if k.parentName != "" {
 			d.parentName = k.parentName
 		}

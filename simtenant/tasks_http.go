@@ -6,24 +6,47 @@ import (
 	"slices"
 )
 
+// routesTasks registers the task operations: beta's five, and task
+// management v1's three (no pending-tasks operations: pending tasks are
+// the list's `completionStatus isnull`). Both serve the one task store,
+// so a patch through one generation is seen through the other.
 func (t *Tenant) routesTasks(g *registrar) {
-	g.handle("GET /beta/task-status", "getTaskStatusList", t.getTaskStatusList)
-	g.handle("GET /beta/task-status/pending-tasks", "getPendingTasks", t.getPendingTasks)
-	g.handle("HEAD /beta/task-status/pending-tasks", "getPendingTaskHeaders", t.getPendingTasks)
-	g.handle("GET /beta/task-status/{id}", "getTaskStatus", t.getTaskStatus)
-	g.handle("PATCH /beta/task-status/{id}", "updateTaskStatus", t.updateTaskStatus)
+	g.handle(apiBeta, "GET /beta/task-status", "getTaskStatusList", t.getTaskStatusList)
+	g.handle(apiBeta, "GET /beta/task-status/pending-tasks", "getPendingTasks", t.getPendingTasks)
+	g.handle(apiBeta, "HEAD /beta/task-status/pending-tasks", "getPendingTaskHeaders", t.getPendingTasks)
+	g.handle(apiBeta, "GET /beta/task-status/{id}", "getTaskStatus", t.getTaskStatus)
+	g.handle(apiBeta, "PATCH /beta/task-status/{id}", "updateTaskStatus", t.updateTaskStatus)
+
+	g.handle(apiTaskManagementV1, "GET /task-status/v1", "getTaskStatusListV1", t.getTaskStatusListV1)
+	g.handle(apiTaskManagementV1, "GET /task-status/v1/{id}", "getTaskStatusV1", t.getTaskStatus)
+	g.handle(apiTaskManagementV1, "PATCH /task-status/v1/{id}", "updateTaskStatusV1", t.updateTaskStatus)
 }
 
 // getTaskStatusList lists completed tasks (pending ones with
 // `completionStatus isnull`), newest first unless sorted by created.
 func (t *Tenant) getTaskStatusList(w http.ResponseWriter, r *http.Request) {
+	t.listTasks(w, r, taskFilters, nil, selectTasks)
+}
+
+// getTaskStatusListV1 lists all tasks, completed and pending, as v1's spec
+// says ("statuses for **all** tasks"); `completionStatus isnull` keeps the
+// pending ones. It filters on launcher too, and its type filter takes the
+// task kinds v1 lists (CLOUD_ACCOUNT_AGGREGATION, ...) besides the
+// TaskStatus types (QUARTZ, ...).
+func (t *Tenant) getTaskStatusListV1(w http.ResponseWriter, r *http.Request) {
+	t.listTasks(w, r, taskFiltersV1, checkTaskFiltersV1, selectTasksV1)
+}
+
+// listTasks serves a task list: spec names the filters, check (when not
+// nil) vets their values, and sel applies them.
+func (t *Tenant) listTasks(w http.ResponseWriter, r *http.Request, spec filterSpec, check func([]cond) *apiError, sel func([]*task, []cond) []*task) {
 	q := r.URL.Query()
 	pg, err := parsePage(q)
 	if err != nil {
 		err.write(w)
 		return
 	}
-	conds, err := parseFilters(q.Get("filters"), taskFilters)
+	conds, err := parseFilters(q.Get("filters"), spec)
 	if err != nil {
 		err.write(w)
 		return
@@ -33,7 +56,13 @@ func (t *Tenant) getTaskStatusList(w http.ResponseWriter, r *http.Request) {
 		err.write(w)
 		return
 	}
-	tasks := selectTasks(t.tasks.visible(t.now()), conds)
+	if check != nil {
+		if err := check(conds); err != nil {
+			err.write(w)
+			return
+		}
+	}
+	tasks := sel(t.tasks.visible(t.now()), conds)
 	if len(sorters) > 0 {
 		slices.SortStableFunc(tasks, compareBy(sorters, compareTasks))
 	}

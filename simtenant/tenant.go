@@ -1,10 +1,17 @@
 // Package simtenant is a simulated SailPoint Identity Security Cloud tenant.
 //
-// It serves the 23 operations of ../shared/upstream-spec (beta: identity
-// history, task status, role-mining potential-role export; v2024: reports)
-// at their own paths, with SailPoint's collection semantics, OAuth2 client
-// credentials, the documented rate limit, and asynchronous report and
-// export jobs. Its data is deterministic for a seed and a size.
+// It serves the operations of ../shared/upstream-spec in both of its
+// generations, from one data set: the legacy year-versioned trees (23
+// operations; beta: identity history, task status, role-mining
+// potential-role export; v2024: reports) and the per-resource v1 APIs
+// that replace them (21 operations: identity history, task management,
+// reports, role mining), each at its own paths, with SailPoint's
+// collection semantics, OAuth2 client credentials, the documented rate
+// limit per API, and asynchronous report and export jobs. A report
+// started through one generation is read through the other; a task
+// patched through one is seen patched through the other. Either
+// generation can be switched off (Options.Generations). Its data is
+// deterministic for a seed and a size.
 //
 // It exists so that sailgraph can be developed, demonstrated, tested and
 // benchmarked without a real tenant. It imports nothing of the gateway: it
@@ -32,9 +39,10 @@ type Options struct {
 	// as ISC's expires_in of 749 s.
 	TokenTTL time.Duration
 
-	// RateLimit requests per RateWindow per client id and per API version
-	// (beta and v2024 are counted apart). 0 means the default 100 per 10 s;
-	// a negative RateLimit turns the limit off.
+	// RateLimit requests per RateWindow per client id and per API: beta,
+	// v2024 and each v1 API (identity history, task management, reports,
+	// role mining) are counted apart (see APIs). 0 means the default 100
+	// per 10 s; a negative RateLimit turns the limit off.
 	RateLimit  int
 	RateWindow time.Duration
 
@@ -48,6 +56,11 @@ type Options struct {
 	// ExportStep is how long a role-mining export stays in each of QUEUED
 	// and IN_PROGRESS. Default 1s.
 	ExportStep time.Duration
+
+	// Generations are the API generations served; the zero value serves
+	// both legacy and v1. A generation switched off answers 404 on all its
+	// paths.
+	Generations Generations
 
 	// Now is the tenant's clock; default time.Now.
 	Now func() time.Time
@@ -87,6 +100,7 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.Generations = o.Generations.orDefault()
 	return o
 }
 
@@ -133,7 +147,10 @@ func New(opts Options) *Tenant {
 	return t
 }
 
-// Handler serves the tenant: POST /oauth/token, /beta/..., /v2024/...
+// Handler serves the tenant: POST /oauth/token, the legacy /beta/... and
+// /v2024/..., and the v1 /historical-identities/v1/..., /task-status/v1...,
+// /reports/v1/... and /role-mining-sessions/v1/... as Options.Generations
+// has them.
 func (t *Tenant) Handler() http.Handler { return t.handler }
 
 // ClientID returns one client id the token endpoint accepts (the default
@@ -162,9 +179,10 @@ func (t *Tenant) SetFailureRate(f float64) {
 	t.knobMu.Unlock()
 }
 
-// ForceRateLimit makes every API request to api ("beta" or "v2024") for
-// the next d answer 429 with a Retry-After of the time left, whatever the
-// budget; the first request to arrive is refused with Retry-After d.
+// ForceRateLimit makes every API request to api (one of APIs: "beta",
+// "v2024", APIIdentityHistoryV1, ...) for the next d answer 429 with a
+// Retry-After of the time left, whatever the budget; the first request to
+// arrive is refused with Retry-After d.
 func (t *Tenant) ForceRateLimit(api string, d time.Duration) {
 	t.limiter.force(api, d)
 }

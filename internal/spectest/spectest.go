@@ -1,17 +1,20 @@
 // Package spectest checks HTTP exchanges against SailPoint's own OpenAPI
-// text in ../shared/upstream-spec (beta.yaml and v2024.yaml).
+// text (internal/upstreamspec): the year-versioned beta.yaml and
+// v2024.yaml, and the per-resource v1 APIs under v1/ that replace them.
 //
 // Tests wrap an http.Client's transport with Transport: every request the
 // client sends is validated with openapi3filter.ValidateRequest and every
-// response it receives with openapi3filter.ValidateResponse. The simulated
-// tenant's contract tests and the upstream clients' tests both go through
-// it, so the tenant's answers and the gateway's requests are held to the
-// same contract.
+// response it receives with openapi3filter.ValidateResponse, each against
+// whichever document routes the request's path (/beta/..., /v2024/...,
+// /historical-identities/v1/..., /task-status/v1..., /reports/v1/...,
+// /role-mining-sessions/v1/...). The simulated tenant's contract tests and
+// the upstream clients' tests both go through it, so the tenant's answers
+// and the gateway's requests are held to the same contract.
 //
-// The spec folder is found from SAILGRAPH_SPEC_DIR, or else by walking up
-// from the working directory to a shared/upstream-spec beside the checkout.
-// Under CI (CI set) a missing spec fails the test; elsewhere it is skipped
-// with a message saying why.
+// The documents are the repository's copy in internal/upstreamspec,
+// embedded in the test binary, so they cannot be missing. SAILGRAPH_SPEC_DIR
+// names another folder laid out the same way (beta.yaml, v2024.yaml, v1/),
+// to check the code against a newer spec without changing the copy.
 package spectest
 
 import (
@@ -21,10 +24,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -33,29 +38,98 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/sailgraph/sailgraph/internal/upstreamspec"
 )
 
 // EnvSpecDir overrides where the spec files are read from.
 const EnvSpecDir = "SAILGRAPH_SPEC_DIR"
 
-// API names one of the two upstream spec files.
+// API names one upstream spec document. Its value is the document's path
+// in the spec folder without ".yaml".
 type API string
 
+// The year-versioned documents.
 const (
 	Beta  API = "beta"
 	V2024 API = "v2024"
 )
+
+// The per-resource v1 documents.
+const (
+	IdentityHistoryV1 API = "v1/identity-history"
+	TaskManagementV1  API = "v1/task-management"
+	ReportsV1         API = "v1/reports-data-extraction"
+	RoleMiningV1      API = "v1/iai-role-mining"
+)
+
+// APIs lists every document, year-versioned first.
+func APIs() []API {
+	return []API{Beta, V2024, IdentityHistoryV1, TaskManagementV1, ReportsV1, RoleMiningV1}
+}
+
+// V1APIs lists the per-resource v1 documents.
+func V1APIs() []API {
+	return []API{IdentityHistoryV1, TaskManagementV1, ReportsV1, RoleMiningV1}
+}
+
+// File is the document's path in the spec folder (slash-separated).
+func (a API) File() string { return string(a) + ".yaml" }
+
+// V1 reports whether a is one of the per-resource v1 documents.
+func (a API) V1() bool { return strings.HasPrefix(string(a), "v1/") }
 
 // Spec is one loaded OpenAPI document with a router over its paths.
 type Spec struct {
 	API    API
 	Doc    *openapi3.T
 	router routers.Router
+	// prefixes are the path prefixes this document owns: "/beta" for
+	// beta.yaml, "/historical-identities/v1" and the like for v1.
+	prefixes []string
 }
 
-// Specs holds both documents.
+// OperationIDs lists the document's operations.
+func (sp *Spec) OperationIDs() []string {
+	var out []string
+	for _, p := range sp.Doc.Paths.InMatchingOrder() {
+		for _, op := range sp.Doc.Paths.Value(p).Operations() {
+			out = append(out, op.OperationID)
+		}
+	}
+	return out
+}
+
+// owns reports whether the document routes path.
+func (sp *Spec) owns(path string) bool {
+	for _, p := range sp.prefixes {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Specs holds every document.
 type Specs struct {
 	Beta, V2024 *Spec
+
+	IdentityHistoryV1, TaskManagementV1, ReportsV1, RoleMiningV1 *Spec
+}
+
+// All returns every document, in the order of APIs.
+func (s *Specs) All() []*Spec {
+	return []*Spec{s.Beta, s.V2024, s.IdentityHistoryV1, s.TaskManagementV1, s.ReportsV1, s.RoleMiningV1}
+}
+
+// Get returns the document api names, or nil.
+func (s *Specs) Get(api API) *Spec {
+	for _, sp := range s.All() {
+		if sp.API == api {
+			return sp
+		}
+	}
+	return nil
 }
 
 var (
@@ -64,93 +138,124 @@ var (
 	loadErr  error
 )
 
-// Dir returns the spec folder, or "" when none is found.
-func Dir() string {
-	if d := os.Getenv(EnvSpecDir); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		cand := filepath.Join(d, "shared", "upstream-spec")
-		if fileExists(filepath.Join(cand, "beta.yaml")) {
-			return cand
-		}
-		cand = filepath.Join(filepath.Dir(d), "shared", "upstream-spec")
-		if fileExists(filepath.Join(cand, "beta.yaml")) {
-			return cand
-		}
-		if filepath.Dir(d) == d {
-			return ""
-		}
-	}
-}
+// Dir returns the folder SAILGRAPH_SPEC_DIR names, or "" when the embedded
+// copy is used.
+func Dir() string { return os.Getenv(EnvSpecDir) }
 
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}
-
-// Load returns both specs, failing or skipping the test when they cannot be
-// had (see the package doc).
+// Load returns every spec document, loaded once per test binary. A spec
+// that does not load or validate fails the test: the embedded copy is
+// always there, so there is nothing to skip for.
 func Load(t testing.TB) *Specs {
 	t.Helper()
-	loadOnce.Do(func() { loaded, loadErr = load(Dir()) })
-	if loadErr != nil {
-		if os.Getenv("CI") != "" || os.Getenv(EnvSpecDir) != "" {
-			t.Fatalf("spectest: %v", loadErr)
+	loadOnce.Do(func() {
+		fsys, where := upstreamspec.FS(), "the embedded internal/upstreamspec"
+		if dir := Dir(); dir != "" {
+			fsys, where = os.DirFS(dir), EnvSpecDir+"="+dir
 		}
-		t.Skipf("spectest: the upstream spec is not available (%v); set %s to the folder holding beta.yaml and v2024.yaml to run this test", loadErr, EnvSpecDir)
+		loaded, loadErr = LoadFS(fsys)
+		if loadErr != nil {
+			loadErr = fmt.Errorf("%w (spec from %s)", loadErr, where)
+		}
+	})
+	if loadErr != nil {
+		t.Fatalf("spectest: %v", loadErr)
 	}
 	return loaded
 }
 
-func load(dir string) (*Specs, error) {
-	if dir == "" {
-		return nil, errors.New("no shared/upstream-spec found above the working directory")
+// LoadFS loads, validates and routes every document of fsys (laid out like
+// the spec folder).
+func LoadFS(fsys fs.FS) (*Specs, error) {
+	s := &Specs{}
+	for _, api := range APIs() {
+		sp, err := loadOne(fsys, api)
+		if err != nil {
+			return nil, err
+		}
+		switch api {
+		case Beta:
+			s.Beta = sp
+		case V2024:
+			s.V2024 = sp
+		case IdentityHistoryV1:
+			s.IdentityHistoryV1 = sp
+		case TaskManagementV1:
+			s.TaskManagementV1 = sp
+		case ReportsV1:
+			s.ReportsV1 = sp
+		case RoleMiningV1:
+			s.RoleMiningV1 = sp
+		}
 	}
-	b, err := loadOne(filepath.Join(dir, "beta.yaml"), Beta)
-	if err != nil {
-		return nil, err
+	// An operationId names one operation across all documents (the v1 ones
+	// carry a V1 suffix), so coverage can be counted by id alone.
+	seen := map[string]API{}
+	for _, sp := range s.All() {
+		for _, id := range sp.OperationIDs() {
+			if other, dup := seen[id]; dup {
+				return nil, fmt.Errorf("operationId %s is in both %s and %s", id, other.File(), sp.API.File())
+			}
+			seen[id] = sp.API
+		}
 	}
-	v, err := loadOne(filepath.Join(dir, "v2024.yaml"), V2024)
-	if err != nil {
-		return nil, err
-	}
-	return &Specs{Beta: b, V2024: v}, nil
+	return s, nil
 }
 
-func loadOne(path string, api API) (*Spec, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(path)
+func loadOne(fsys fs.FS, api API) (*Spec, error) {
+	name := api.File()
+	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	// Upstream ships examples that contradict their own schemas (SOURCE.md).
-	if err := doc.Validate(loader.Context, openapi3.DisableExamplesValidation()); err != nil {
-		return nil, fmt.Errorf("validate %s: %w", path, err)
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	// Upstream ships examples that contradict their own schemas, and the v1
+	// files' X-SailPoint-Experimental header is a string with the boolean
+	// default true (SOURCE.md): neither is checked.
+	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation()}
+	if api.V1() {
+		opts = append(opts, openapi3.DisableSchemaDefaultsValidation())
+	}
+	if err := doc.Validate(loader.Context, opts...); err != nil {
+		return nil, fmt.Errorf("validate %s: %w", name, err)
 	}
 	// Route on the path alone: the servers name SailPoint's hosts, the tests
-	// talk to loopback.
-	doc.Servers = openapi3.Servers{{URL: "/" + string(api)}}
-	r, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("router %s: %w", path, err)
+	// talk to loopback. The year-versioned documents carry their version in
+	// the server URL, the v1 ones in every path.
+	sp := &Spec{API: api, Doc: doc}
+	if api.V1() {
+		doc.Servers = nil
+		for _, p := range doc.Paths.InMatchingOrder() {
+			segs := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
+			if len(segs) < 2 || segs[1] != "v1" {
+				return nil, fmt.Errorf("%s: path %s is not under /<resource>/v1", name, p)
+			}
+			if prefix := "/" + segs[0] + "/v1"; !slices.Contains(sp.prefixes, prefix) {
+				sp.prefixes = append(sp.prefixes, prefix)
+			}
+		}
+	} else {
+		doc.Servers = openapi3.Servers{{URL: "/" + string(api)}}
+		sp.prefixes = []string{"/" + string(api)}
 	}
-	return &Spec{API: api, Doc: doc, router: r}, nil
+	sp.router, err = gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: %w", name, err)
+	}
+	return sp, nil
 }
 
-// For picks the spec whose base path prefixes the request's path.
+// For picks the document that routes the request's path.
 func (s *Specs) For(u *url.URL) (*Spec, error) {
-	switch {
-	case strings.HasPrefix(u.Path, "/beta/"):
-		return s.Beta, nil
-	case strings.HasPrefix(u.Path, "/v2024/"):
-		return s.V2024, nil
+	for _, sp := range s.All() {
+		if sp.owns(u.Path) {
+			return sp, nil
+		}
 	}
-	return nil, fmt.Errorf("spectest: %s is under neither /beta nor /v2024", u.Path)
+	return nil, fmt.Errorf("spectest: %s is under none of the spec documents' paths", u.Path)
 }
 
 // Route finds the operation for a request.
@@ -230,7 +335,11 @@ func (s *Specs) ValidateResponse(ctx context.Context, in *openapi3filter.Request
 }
 
 func (s *Specs) validateErrorBody(doc *openapi3.T, body []byte) error {
+	// The v1 files name their components after upstream's file names.
 	ref := doc.Components.Schemas["ErrorResponseDto"]
+	if ref == nil {
+		ref = doc.Components.Schemas["errorresponsedto"]
+	}
 	if ref == nil || ref.Value == nil {
 		return errors.New("spectest: ErrorResponseDto missing from spec")
 	}
@@ -256,8 +365,9 @@ type Transport struct {
 	MaxBody int64
 
 	mu        sync.Mutex
-	Exchanges int // validated exchanges, for tests that assert coverage
-	Ops       map[string]int
+	Exchanges int            // validated exchanges, for tests that assert coverage
+	Ops       map[string]int // validated exchanges by operationId, all documents
+	byAPI     map[API]map[string]int
 }
 
 // NewTransport wraps base (http.DefaultTransport when nil).
@@ -291,7 +401,7 @@ func (v *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ct := resp.Header.Get("Content-Type")
 	binary := strings.HasPrefix(ct, "application/zip") || strings.HasPrefix(ct, "application/pdf") || strings.HasPrefix(ct, "application/csv") || strings.HasPrefix(ct, "text/csv")
 	if binary && (resp.ContentLength < 0 || resp.ContentLength > v.MaxBody) {
-		v.record(in.Route.Operation.OperationID)
+		v.record(in.Route)
 		if err := v.Specs.ValidateResponse(req.Context(), in, resp.StatusCode, resp.Header, nil); err != nil && !isBodyOnly(err) {
 			v.T.Errorf("spectest: %v", err)
 		}
@@ -308,25 +418,62 @@ func (v *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := v.Specs.ValidateResponse(req.Context(), in, resp.StatusCode, resp.Header, body); err != nil {
 		v.T.Errorf("spectest: %v", err)
 	}
-	v.record(in.Route.Operation.OperationID)
+	v.record(in.Route)
 	return resp, nil
 }
 
-func (v *Transport) record(op string) {
+func (v *Transport) record(route *routers.Route) {
+	api := v.Specs.apiOf(route.Spec)
+	op := route.Operation.OperationID
 	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.Exchanges++
+	if v.Ops == nil {
+		v.Ops = map[string]int{}
+	}
 	v.Ops[op]++
-	v.mu.Unlock()
+	if v.byAPI == nil {
+		v.byAPI = map[API]map[string]int{}
+	}
+	if v.byAPI[api] == nil {
+		v.byAPI[api] = map[string]int{}
+	}
+	v.byAPI[api][op]++
 }
 
-// Covered lists the operation ids this transport has validated so far.
+// Covered counts the exchanges this transport has validated so far by
+// operationId, over every document (ids are unique across them).
 func (v *Transport) Covered() map[string]int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	out := make(map[string]int, len(v.Ops))
-	for k, n := range v.Ops {
-		out[k] = n
+	return maps.Clone(v.Ops)
+}
+
+// CoveredIn is Covered restricted to one document.
+func (v *Transport) CoveredIn(api API) map[string]int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := maps.Clone(v.byAPI[api])
+	if out == nil {
+		out = map[string]int{}
 	}
+	return out
+}
+
+// Uncovered lists, sorted, the operations of the given documents (all of
+// them when none is given) that this transport has not validated yet.
+func (v *Transport) Uncovered(apis ...API) []string {
+	if len(apis) == 0 {
+		apis = APIs()
+	}
+	covered := v.Covered()
+	var out []string
+	for _, id := range v.Specs.OperationIDsOf(apis...) {
+		if covered[id] == 0 {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -335,17 +482,32 @@ func isBodyOnly(err error) bool {
 	return errors.As(err, &re) && strings.Contains(re.Reason, "body")
 }
 
-// OperationIDs lists every operation in both specs, for coverage checks.
+// OperationIDs lists every operation of the year-versioned documents
+// (beta.yaml and v2024.yaml), for coverage checks; OperationIDsOf names
+// the documents, the v1 ones included.
 func (s *Specs) OperationIDs() []string {
+	return s.OperationIDsOf(Beta, V2024)
+}
+
+// OperationIDsOf lists every operation of the named documents.
+func (s *Specs) OperationIDsOf(apis ...API) []string {
 	var out []string
-	for _, sp := range []*Spec{s.Beta, s.V2024} {
-		for _, p := range sp.Doc.Paths.InMatchingOrder() {
-			for _, op := range sp.Doc.Paths.Value(p).Operations() {
-				out = append(out, op.OperationID)
-			}
+	for _, api := range apis {
+		if sp := s.Get(api); sp != nil {
+			out = append(out, sp.OperationIDs()...)
 		}
 	}
 	return out
+}
+
+// apiOf names the document doc was loaded as.
+func (s *Specs) apiOf(doc *openapi3.T) API {
+	for _, sp := range s.All() {
+		if sp.Doc == doc {
+			return sp.API
+		}
+	}
+	return ""
 }
 
 func decodeJSON(b []byte) (any, error) {
