@@ -75,6 +75,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		ReadHeaderTimeout: cfg.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on SAILGRAPH_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: metricsOnly(gw.MetricsHandler()), ReadHeaderTimeout: cfg.ReadTimeout}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	log.Info("sailgraph listening",
 		"addr", ln.Addr().String(),
 		"graphql", "http://"+displayAddr(ln)+"/graphql",
@@ -83,6 +94,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		"rate_limit", cfg.RateLimit.String(),
 		"redis", cfg.RedisURL != "")
 	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
+}
+
+// metricsOnly serves h at /metrics and nothing else.
+func metricsOnly(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }
 
 // serveUntilDone serves until ctx is done, then stops accepting and lets

@@ -57,6 +57,9 @@ func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			cred := takeCredentials(r.Header, opts.PassThrough)
+			if cred.conflict != "" {
+				return refuse(c, opts.Logger, "conflicting credentials", cred.conflict)
+			}
 			caller := anonymous()
 			if opts.Keys.Len() > 0 {
 				var ok bool
@@ -96,6 +99,8 @@ func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
 // credentials are what a request presented.
 type credentials struct {
 	apiKey, iscToken string
+	// conflict, when set, says which two credentials disagree.
+	conflict string
 }
 
 // takeCredentials reads the credentials from h and deletes them from it.
@@ -106,9 +111,15 @@ func takeCredentials(h http.Header, passThrough bool) credentials {
 	bearer := bearerToken(h.Get("Authorization"))
 	switch {
 	case bearer == "":
-	case strings.HasPrefix(bearer, KeyPrefix) && cred.apiKey == "":
+	case strings.HasPrefix(bearer, KeyPrefix):
+		if cred.apiKey != "" && cred.apiKey != bearer {
+			cred.conflict = "Authorization and " + HeaderAPIKey + " carry two different API keys: send one"
+		}
 		cred.apiKey = bearer
-	case passThrough && !strings.HasPrefix(bearer, KeyPrefix) && cred.iscToken == "":
+	case passThrough:
+		if cred.iscToken != "" && cred.iscToken != bearer {
+			cred.conflict = "Authorization and " + HeaderISCToken + " carry two different ISC tokens: send one"
+		}
 		cred.iscToken = bearer
 	}
 	h.Del(HeaderAPIKey)

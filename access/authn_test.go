@@ -130,3 +130,21 @@ func TestAnonymousHasEveryScope(t *testing.T) {
 		t.Fatalf("status %d", a.status)
 	}
 }
+
+// Two credentials that disagree are refused, whichever of them is valid.
+func TestConflictingCredentialsRefused(t *testing.T) {
+	g := newGateway(t, setup{keys: keysFile(t)})
+	const q = `{ gateway { tenant } }`
+	a := g.post(q, "Authorization", "Bearer sgk_wrong_0123456789abcdefghijklmnopqrstuvwxyz", "X-API-Key", historyKey)
+	if a.status != http.StatusUnauthorized || len(a.Errors) != 1 || !strings.Contains(a.Errors[0].Message, "two different API keys") {
+		t.Fatalf("a wrong bearer beside a valid key: %d %+v", a.status, a.Errors)
+	}
+	if a := g.post(q, "Authorization", "Bearer "+historyKey, "X-API-Key", historyKey); a.status != http.StatusOK {
+		t.Fatalf("the same key twice: %d %+v", a.status, a.Errors)
+	}
+	p := newGateway(t, setup{passThrough: true})
+	tok := p.token("alpha")
+	if a := p.post(q, "Authorization", "Bearer other-token", "X-ISC-Token", tok); a.status != http.StatusUnauthorized {
+		t.Fatalf("two different ISC tokens: %d", a.status)
+	}
+}

@@ -111,6 +111,12 @@ type Config struct {
 	BreakerFailures int
 	BreakerCoolOff  time.Duration
 
+	// MetricsAddr, when set, serves /metrics on that address of its own
+	// (e.g. 127.0.0.1:9090, for the scraper), and no longer on Addr
+	// (SAILGRAPH_METRICS_ADDR). Unset, /metrics is on Addr, and needs an
+	// API key when keys are configured.
+	MetricsAddr string
+
 	// ReadyRequireRedis makes /readyz fail while Redis is unreachable
 	// (SAILGRAPH_READY_REQUIRE_REDIS, default true). A replica without
 	// Redis still serves, on its share of the budget.
@@ -159,6 +165,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		UpstreamTimeout: dur("SAILGRAPH_UPSTREAM_TIMEOUT", 30*time.Second),
 		ShutdownTimeout: dur("SAILGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second),
 		ReadTimeout:     dur("SAILGRAPH_READ_TIMEOUT", 10*time.Second),
+		MetricsAddr:     str("SAILGRAPH_METRICS_ADDR", ""),
 		BreakerCoolOff:  dur("SAILGRAPH_BREAKER_COOLOFF", 10*time.Second),
 		TokenRecheck:    dur("SAILGRAPH_TOKEN_RECHECK", time.Minute),
 		LogLevel:        strings.ToLower(str("SAILGRAPH_LOG_LEVEL", "info")),
@@ -278,6 +285,11 @@ func (c Config) Validate() error {
 	var errs []error
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("SAILGRAPH_ADDR=%q: want host:port or :port", c.Addr))
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_METRICS_ADDR=%q: want host:port", c.MetricsAddr))
+		}
 	}
 	if c.TenantURL != "" {
 		u, err := url.Parse(c.TenantURL)

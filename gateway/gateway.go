@@ -283,7 +283,15 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 		checks = append(checks, rc)
 	}
 	e.GET("/readyz", echo.WrapHandler(ops.Readyz(checks, ops.ReadyOptions{Logger: g.log})))
-	e.GET("/metrics", echo.WrapHandler(g.metrics.Handler()))
+	// Metrics: on their own address when one is configured; otherwise
+	// here, behind an API key when there are keys.
+	switch {
+	case cfg.MetricsAddr != "":
+	case keys.Len() > 0:
+		e.GET("/metrics", echo.WrapHandler(g.metrics.Handler()), guard[0])
+	default:
+		e.GET("/metrics", echo.WrapHandler(g.metrics.Handler()))
+	}
 	g.handler = e
 	return g, nil
 }
@@ -291,6 +299,10 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 // Handler is the gateway's HTTP handler: /graphql, the REST side,
 // downloads, GraphiQL at /, /healthz, /readyz and /metrics.
 func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// MetricsHandler serves the Prometheus metrics, for an address of their
+// own (config.Config.MetricsAddr).
+func (g *Gateway) MetricsHandler() http.Handler { return g.metrics.Handler() }
 
 // TenantURL is the tenant's root: the configured one, or the embedded
 // simulated tenant's loopback URL.

@@ -170,7 +170,7 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: opts.APQCache})
+	srv.Use(persistedQueries{inner: extension.AutomaticPersistedQuery{Cache: opts.APQCache}})
 	// After APQ, which fills in the text of a query sent by its hash.
 	srv.Use(documentLimits{
 		maxTokens:             opts.MaxTokens,
