@@ -41,9 +41,11 @@ type TokenOptions struct {
 	// RevokedFor is how long a refusal is remembered (default 1h, longer
 	// than ISC's tokens live).
 	RevokedFor time.Duration
-	// Now is the clock (default time.Now; the Redis state uses Redis's
-	// TTLs).
+	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Timeout bounds a Redis call (default 100ms); past it a token reads
+	// as not confirmed and not revoked.
+	Timeout time.Duration
 }
 
 func (o TokenOptions) withDefaults() TokenOptions {
@@ -55,6 +57,9 @@ func (o TokenOptions) withDefaults() TokenOptions {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 100 * time.Millisecond
 	}
 	return o
 }
@@ -134,14 +139,14 @@ func NewRedisTokens(rdb redis.UniversalClient, opts TokenOptions) *RedisTokens {
 
 func (r *RedisTokens) key(id, what string) string { return r.prefix + "{" + id + "}:" + what }
 
-func short(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, 100*time.Millisecond)
+func (r *RedisTokens) short(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.opts.Timeout)
 }
 
 // Confirmed implements TokenState. The confirmation's time is stored and
 // judged by this replica's clock (the key's TTL only cleans up).
 func (r *RedisTokens) Confirmed(ctx context.Context, id string) bool {
-	ctx, cancel := short(ctx)
+	ctx, cancel := r.short(ctx)
 	defer cancel()
 	ms, err := r.rdb.Get(ctx, r.key(id, "ok")).Int64()
 	if err != nil {
@@ -152,14 +157,14 @@ func (r *RedisTokens) Confirmed(ctx context.Context, id string) bool {
 
 // Confirm implements TokenState.
 func (r *RedisTokens) Confirm(ctx context.Context, id string) {
-	ctx, cancel := short(ctx)
+	ctx, cancel := r.short(ctx)
 	defer cancel()
 	_ = r.rdb.Set(ctx, r.key(id, "ok"), r.opts.Now().UnixMilli(), r.opts.Recheck+time.Minute).Err()
 }
 
 // Revoke implements TokenState.
 func (r *RedisTokens) Revoke(ctx context.Context, id string) {
-	ctx, cancel := short(ctx)
+	ctx, cancel := r.short(ctx)
 	defer cancel()
 	_, _ = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, r.key(id, "revoked"), "1", r.opts.RevokedFor)
@@ -170,7 +175,7 @@ func (r *RedisTokens) Revoke(ctx context.Context, id string) {
 
 // Revoked implements TokenState.
 func (r *RedisTokens) Revoked(ctx context.Context, id string) bool {
-	ctx, cancel := short(ctx)
+	ctx, cancel := r.short(ctx)
 	defer cancel()
 	n, err := r.rdb.Exists(ctx, r.key(id, "revoked")).Result()
 	return err == nil && n > 0

@@ -37,6 +37,12 @@ type Config struct {
 	// one node; redis://host1:port1,host2:port2 (or ?cluster=true) for a
 	// Redis Cluster; rediss:// for TLS.
 	RedisURL string
+	// RedisTimeout bounds one Redis call of the cache, the token and
+	// circuit state (SAILGRAPH_REDIS_TIMEOUT, default 100ms); the budget's
+	// calls get twice as long. Past it the gateway goes on without Redis
+	// (the cache fails open, the budget falls back to its local share): a
+	// slow Redis costs a request milliseconds, never seconds.
+	RedisTimeout time.Duration
 	// RateLimit is the tenant's budget per client id and API version
 	// (SAILGRAPH_RATE_LIMIT, default "100/10s").
 	RateLimit Rate
@@ -165,6 +171,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		UpstreamTimeout: dur("SAILGRAPH_UPSTREAM_TIMEOUT", 30*time.Second),
 		ShutdownTimeout: dur("SAILGRAPH_SHUTDOWN_TIMEOUT", 20*time.Second),
 		ReadTimeout:     dur("SAILGRAPH_READ_TIMEOUT", 10*time.Second),
+		RedisTimeout:    dur("SAILGRAPH_REDIS_TIMEOUT", 100*time.Millisecond),
 		MetricsAddr:     str("SAILGRAPH_METRICS_ADDR", ""),
 		BreakerCoolOff:  dur("SAILGRAPH_BREAKER_COOLOFF", 10*time.Second),
 		TokenRecheck:    dur("SAILGRAPH_TOKEN_RECHECK", time.Minute),

@@ -184,7 +184,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// replica when Redis is configured.
 	var tokens access.TokenState = access.NewMemoryTokens(access.TokenOptions{Recheck: cfg.TokenRecheck, Now: o.now})
 	if rdb != nil {
-		tokens = access.NewRedisTokens(rdb, access.TokenOptions{Recheck: cfg.TokenRecheck, Now: o.now})
+		tokens = access.NewRedisTokens(rdb, access.TokenOptions{Recheck: cfg.TokenRecheck, Now: o.now, Timeout: cfg.RedisTimeout})
 	}
 	o.tokens = tokens
 	up, err := g.upstreams(cfg, creds, rdb, tracing, o)
@@ -459,11 +459,11 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 	compress := 0 // the cache's default threshold
 	var circuits ratelimit.Circuits = ratelimit.NewMemoryCircuits(nil)
 	if rdb != nil {
-		circuits = ratelimit.NewRedisCircuits(rdb, "", 0)
-		rl := ratelimit.NewRedis(rdb, cfg.RateLimit, ratelimit.RedisOptions{Logger: g.log, OnFallback: g.metrics.ObserveFallback})
+		circuits = ratelimit.NewRedisCircuits(rdb, "", cfg.RedisTimeout)
+		rl := ratelimit.NewRedis(rdb, cfg.RateLimit, ratelimit.RedisOptions{Logger: g.log, OnFallback: g.metrics.ObserveFallback, Timeout: 2 * cfg.RedisTimeout})
 		g.closers = append(g.closers, func(context.Context) error { return rl.Close() })
 		g.limiter = rl
-		u.store = cache.NewRedis(rdb, cache.RedisOptions{Logger: g.log})
+		u.store = cache.NewRedis(rdb, cache.RedisOptions{Logger: g.log, Timeout: cfg.RedisTimeout})
 	} else {
 		g.limiter = ratelimit.NewMemory(cfg.RateLimit)
 		u.store = cache.NewMemory(cache.MemoryOptions{MaxBytes: cfg.CacheMemoryBytes, Observer: g.metrics})

@@ -157,6 +157,7 @@ func NewFor(t testing.TB, tn *simtenant.Tenant, tenantURL string, o Options) *Ga
 			g.Redis = redistest.Start(t)
 		}
 		cfg.RedisURL = "redis://" + g.Redis.Addr() + "/0"
+		cfg.RedisTimeout = 2 * time.Second
 		// Generous timeouts: a loaded test machine must not read as
 		// Redis being down.
 		rdb := redis.NewClient(&redis.Options{Addr: g.Redis.Addr(), ContextTimeoutEnabled: true,
