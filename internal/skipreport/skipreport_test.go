@@ -117,11 +117,11 @@ func TestGoTestShowsSummary(t *testing.T) {
 }
 
 // TestPackagesThatNeedToolsReport keeps the summary from going missing: a
-// package whose tests import redistest or browsertest (or are theirs)
-// needs a TestMain that calls skipreport.Main or skipreport.Run.
+// package whose tests import redistest or browsertest, or a helper package
+// that imports them (or are their own tests), needs a TestMain that calls
+// skipreport.Main or skipreport.Run.
 func TestPackagesThatNeedToolsReport(t *testing.T) {
 	const mod = "github.com/sailgraph/sailgraph/"
-	tools := map[string]bool{mod + "internal/redistest": true, mod + "internal/browsertest": true}
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,12 @@ func TestPackagesThatNeedToolsReport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("module root not at %s: %v", root, err)
 	}
-	type pkg struct{ needs, reports bool }
+	type pkg struct {
+		imports     []string // module packages the non-test files import
+		testImports []string // module packages the test files import
+		hasTests    bool
+		reports     bool
+	}
 	pkgs := map[string]*pkg{}
 	fset := token.NewFileSet()
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -142,7 +147,7 @@ func TestPackagesThatNeedToolsReport(t *testing.T) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(p, "_test.go") {
+		if !strings.HasSuffix(p, ".go") {
 			return nil
 		}
 		dir, _ := filepath.Rel(root, filepath.Dir(p))
@@ -150,9 +155,7 @@ func TestPackagesThatNeedToolsReport(t *testing.T) {
 		if pkgs[dir] == nil {
 			pkgs[dir] = &pkg{}
 		}
-		if tools[mod+dir] {
-			pkgs[dir].needs = true
-		}
+		pk := pkgs[dir]
 		src, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -161,22 +164,53 @@ func TestPackagesThatNeedToolsReport(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		isTest := strings.HasSuffix(p, "_test.go")
 		for _, imp := range f.Imports {
-			if path, _ := strconv.Unquote(imp.Path.Value); tools[path] {
-				pkgs[dir].needs = true
+			path, _ := strconv.Unquote(imp.Path.Value)
+			rel, ok := strings.CutPrefix(path, mod)
+			switch {
+			case !ok:
+			case isTest:
+				pk.testImports = append(pk.testImports, rel)
+			default:
+				pk.imports = append(pk.imports, rel)
 			}
 		}
-		if strings.Contains(string(src), "skipreport.Main(m)") || strings.Contains(string(src), "skipreport.Run(m)") {
-			pkgs[dir].reports = true
+		if isTest {
+			pk.hasTests = true
+			if strings.Contains(string(src), "skipreport.Main(m)") || strings.Contains(string(src), "skipreport.Run(m)") {
+				pk.reports = true
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// needsTool: the package's own code reaches redistest or browsertest.
+	memo := map[string]bool{}
+	var needsTool func(dir string, seen map[string]bool) bool
+	needsTool = func(dir string, seen map[string]bool) bool {
+		if v, ok := memo[dir]; ok {
+			return v
+		}
+		if dir == "internal/redistest" || dir == "internal/browsertest" {
+			return true
+		}
+		if seen[dir] || pkgs[dir] == nil {
+			return false
+		}
+		seen[dir] = true
+		v := slices.ContainsFunc(pkgs[dir].imports, func(d string) bool { return needsTool(d, seen) })
+		memo[dir] = v
+		return v
+	}
 	var needing, missing []string
 	for dir, p := range pkgs {
-		if p.needs {
+		if !p.hasTests {
+			continue
+		}
+		if needsTool(dir, map[string]bool{}) || slices.ContainsFunc(p.testImports, func(d string) bool { return needsTool(d, map[string]bool{}) }) {
 			needing = append(needing, dir)
 			if !p.reports {
 				missing = append(missing, dir)
