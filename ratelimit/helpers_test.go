@@ -83,10 +83,12 @@ func backends(top *testing.T) []backend {
 			return out
 		}},
 		{"redis", func(t *testing.T, r Rate, n int) []Limiter {
+			redistest.Require(t)
 			once.Do(func() { single = redistest.Start(top) })
 			return asLimiters(redisGroup(t, []string{single.Addr()}, r, n, RedisOptions{Logger: quietLogger()}))
 		}},
 		{"cluster", func(t *testing.T, r Rate, n int) []Limiter {
+			redistest.Require(t)
 			onceC.Do(func() { cluster = redistest.StartCluster(top, 3) })
 			return asLimiters(redisGroup(t, cluster.Addrs(), r, n, RedisOptions{Logger: quietLogger()}))
 		}},

@@ -4,7 +4,8 @@
 //
 // A test that needs Redis calls Start (or StartCluster). When redis-server is
 // not installed the test fails under CI (CI=true) and is skipped elsewhere
-// with a message saying how to install it.
+// with a message saying how to install it; skipreport counts it, so a
+// package whose TestMain calls skipreport.Main says so without -v.
 package redistest
 
 import (
@@ -22,6 +23,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sailgraph/sailgraph/internal/skipreport"
 )
 
 // Server is one redis-server process bound to 127.0.0.1.
@@ -48,15 +51,20 @@ func (s *Server) Client() *redis.Client {
 	return c
 }
 
+// Require ends t (skipped, or failed under CI) when redis-server is not
+// installed. A test that starts a server on another test's behalf (a
+// shared server on the parent test, started from a subtest) calls it with
+// its own t first: skipping belongs to the test that is running.
+func Require(t testing.TB) {
+	t.Helper()
+	redisServerPath(t)
+}
+
 func redisServerPath(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("redis-server")
 	if err != nil {
-		msg := "redis-server is not installed (apt-get install -y redis-server); this test needs a real Redis"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		skipreport.Note(t, "redis-server not found (apt-get install -y redis-server)")
 	}
 	return p
 }

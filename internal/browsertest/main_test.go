@@ -1,0 +1,10 @@
+package browsertest
+
+import (
+	"testing"
+
+	"github.com/sailgraph/sailgraph/internal/skipreport"
+)
+
+// TestMain reports tests skipped for a missing Chromium without -v.
+func TestMain(m *testing.M) { skipreport.Main(m) }
