@@ -164,32 +164,6 @@ func TestPage(t *testing.T) {
 	}
 }
 
-// Unavailable fails under CI and skips elsewhere.
-func TestUnavailable(t *testing.T) {
-	for _, ci := range []string{"true", ""} {
-		t.Setenv("CI", ci)
-		var r recorder
-		browsertest.Unavailable(&r, "no chromium")
-		if ci != "" && (r.fatal != "browsertest: no chromium" || r.skip != "") {
-			t.Errorf("CI=%q: fatal %q, skip %q; want a failure", ci, r.fatal, r.skip)
-		}
-		if ci == "" && (r.skip != "browsertest: no chromium" || r.fatal != "") {
-			t.Errorf("CI=%q: fatal %q, skip %q; want a skip", ci, r.fatal, r.skip)
-		}
-	}
-}
-
-// recorder is a testing.TB that records Fatal and Skip instead of
-// stopping the test.
-type recorder struct {
-	testing.TB
-	fatal, skip string
-}
-
-func (r *recorder) Helper()           {}
-func (r *recorder) Fatal(args ...any) { r.fatal = fmt.Sprint(args...) }
-func (r *recorder) Skip(args ...any)  { r.skip = fmt.Sprint(args...) }
-
 func checkPNG(t *testing.T, path string, width, height int) {
 	t.Helper()
 	b, err := os.ReadFile(path)
