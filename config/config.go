@@ -19,7 +19,9 @@ import (
 
 // Config is everything the gateway is configured with.
 type Config struct {
-	// Addr is the listen address (SAILGRAPH_ADDR, default ":8080").
+	// Addr is the listen address (SAILGRAPH_ADDR, default "127.0.0.1:8080":
+	// loopback only, so that nothing is served to other hosts unless asked
+	// for, e.g. with ":8080").
 	Addr string
 	// TenantURL is the tenant's API root, e.g. https://acme.api.identitynow.com
 	// (SAILGRAPH_TENANT_URL). The API bases are /beta and /v2024 under it and
@@ -123,7 +125,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return d
 	}
 	c := Config{
-		Addr:            str("SAILGRAPH_ADDR", ":8080"),
+		Addr:            str("SAILGRAPH_ADDR", "127.0.0.1:8080"),
 		TenantURL:       strings.TrimRight(str("SAILGRAPH_TENANT_URL", ""), "/"),
 		ClientID:        str("SAILGRAPH_CLIENT_ID", ""),
 		ClientSecret:    getenv("SAILGRAPH_CLIENT_SECRET"),

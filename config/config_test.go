@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	if !c.Introspection || c.PassThrough || c.AllowAnonymous || c.KeyRate.N != 0 || c.KeyCost.N != 600 || c.MaxCost != 200 {
 		t.Fatalf("defaults: %+v", c)
 	}
-	if c.Addr != ":8080" || !c.Simulated() || c.RateLimit != (Rate{N: 100, Per: 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
+	if c.Addr != "127.0.0.1:8080" || !c.Simulated() || c.RateLimit != (Rate{N: 100, Per: 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }

@@ -154,12 +154,15 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// The simulated tenant holds no one's data or credentials, so the
 	// embedded default may serve it anonymously; a real tenant needs keys
 	// unless the gateway listens on loopback or anonymity is asked for.
-	warn, err := access.CheckAnonymous(cfg.Addr, cfg.AllowAnonymous || cfg.Simulated(), keys.Len())
+	notice, err := access.CheckAnonymous(access.Exposure{
+		Addr: cfg.Addr, Keys: keys.Len(), PassThrough: cfg.PassThrough,
+		Simulated: cfg.Simulated(), AllowAnonymous: cfg.AllowAnonymous,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if warn != "" {
-		g.log.Warn(warn)
+	if notice.Message != "" {
+		g.log.Log(ctx, notice.Level, notice.Message)
 	}
 
 	rdb := o.rdb
