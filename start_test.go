@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/access"
+	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/internal/logtest"
 )
 
@@ -68,5 +72,131 @@ func TestEmbeddedDefaultSaysWhatIsTrue(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"graphiql":"http://127.0.0.1:`) {
 		t.Errorf("the listening line does not point at loopback:\n%s", logs.String())
+	}
+}
+
+// Help is asked for in every usual way, answered on stdout, and is a
+// success; it lists the commands and every variable.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"-help"}} {
+		var out, errOut strings.Builder
+		if err := runCommand(t.Context(), args, noEnv, stdio{out: &out, err: &errOut}); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+		for _, want := range []string{"sailgraph simulate", "sailgraph hash-key", "sailgraph help", `"Configuration"`} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v: help lacks %q:\n%s", args, want, out.String())
+			}
+		}
+		for _, v := range config.Variables() {
+			if !strings.Contains(out.String(), v.Name) {
+				t.Errorf("%v: help lacks %s", args, v.Name)
+			}
+		}
+		if errOut.Len() > 0 {
+			t.Errorf("%v: help wrote to stderr: %s", args, errOut.String())
+		}
+	}
+	for _, args := range [][]string{{"simulate", "-h"}, {"hash-key", "-h"}, {"help", "simulate"}, {"simulate", "--help"}} {
+		var out strings.Builder
+		if err := runCommand(t.Context(), args, noEnv, stdio{out: &out, err: io.Discard}); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+		if !strings.Contains(out.String(), "Usage: sailgraph "+strings.TrimPrefix(args[0]+" ", "help ")) || !strings.Contains(out.String(), "Flags:") {
+			t.Errorf("%v: usage:\n%s", args, out.String())
+		}
+	}
+	for _, args := range [][]string{{"frobnicate"}, {"-addr", ":9"}, {"simulate", "stray"}, {"simulate", "-nope"}} {
+		err := runCommand(t.Context(), args, noEnv, stdio{out: io.Discard, err: io.Discard})
+		if err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	if err := runCommand(t.Context(), []string{"frobnicate"}, noEnv, stdio{out: io.Discard, err: io.Discard}); err == nil || !strings.Contains(err.Error(), "sailgraph help") {
+		t.Errorf("unknown command: %v", err)
+	}
+}
+
+func noEnv(string) string { return "" }
+
+// hash-key's errors name the flag to change, never a Go function.
+func TestHashKeyErrorsNameTheFlag(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"-scopes", "sp:report:read", "-new"}, "", "-name"},
+		{[]string{"-name", "two words", "-scopes", "sp:report:read", "-new"}, "", "-name"},
+		{[]string{"-name", "portal", "-new"}, "", "-scopes"},
+		{[]string{"-name", "portal", "-scopes", "sp:report:reed", "-new"}, "", "-scopes"},
+		{[]string{"-name", "portal", "-scopes", "sp:report:read"}, "sgk_short\n", "-new"},
+		{[]string{"-name", "portal", "-scopes", "sp:report:read"}, "", "-new"},
+	} {
+		err := runHashKey(c.args, stdio{in: strings.NewReader(c.stdin), out: io.Discard, err: io.Discard})
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "GenerateKey") {
+			t.Errorf("hash-key %v: %v; want an error naming %s", c.args, err, c.want)
+		}
+	}
+	var line strings.Builder
+	key := "sgk_" + strings.Repeat("k", 40)
+	if err := runHashKey([]string{"-name", "portal", "-scopes", "sp:report:read, sp:report:manage"}, stdio{in: strings.NewReader(key + "\n"), out: &line, err: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := access.ParseKeys(strings.NewReader(line.String()))
+	if err != nil || ring.Len() != 1 {
+		t.Fatalf("hash-key's line %q: %v", line.String(), err)
+	}
+}
+
+// The README's "Configuration" table lists every variable with its real
+// default (config's tests hold the defaults to FromEnv).
+func TestReadmeConfigurationTable(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	start := strings.Index(readme, "\n## Configuration\n")
+	if start < 0 {
+		t.Fatal("README.md has no Configuration section")
+	}
+	section := readme[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	documented := map[string]string{}
+	for row := range strings.SplitSeq(section, "\n") {
+		cells := strings.Split(row, "|")
+		if len(cells) < 4 || !strings.Contains(cells[1], "`SAILGRAPH_") {
+			continue
+		}
+		names := strings.Split(strings.TrimSpace(cells[1]), ", ")
+		defaults := strings.Split(strings.TrimSpace(cells[2]), ", ")
+		if len(defaults) == 1 {
+			for len(defaults) < len(names) {
+				defaults = append(defaults, defaults[0])
+			}
+		}
+		if len(names) != len(defaults) {
+			t.Errorf("README row %q: %d names, %d defaults", row, len(names), len(defaults))
+			continue
+		}
+		for i, n := range names {
+			documented[strings.Trim(n, "`")] = strings.Trim(defaults[i], "`")
+		}
+	}
+	for _, v := range config.Variables() {
+		got, ok := documented[v.Name]
+		switch {
+		case !ok:
+			t.Errorf("README's Configuration table lacks %s", v.Name)
+		case got != v.Default:
+			t.Errorf("README: %s defaults to %q; it is %q", v.Name, got, v.Default)
+		}
+		delete(documented, v.Name)
+	}
+	for name := range documented {
+		t.Errorf("README documents %s, which the gateway does not read", name)
 	}
 }

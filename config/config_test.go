@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,38 @@ func TestRedisOptions(t *testing.T) {
 	}
 	if o.ReadTimeout > time.Second {
 		t.Fatalf("Redis read timeout %v is not short", o.ReadTimeout)
+	}
+}
+
+// Variables lists exactly what FromEnv reads, and each documented default
+// is the default: setting a variable to it changes nothing.
+func TestVariablesAreWhatFromEnvReads(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := FromEnv(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := FromEnv(env(nil))
+	listed := map[string]bool{}
+	for _, v := range Variables() {
+		listed[v.Name] = true
+		if !read[v.Name] {
+			t.Errorf("Variables lists %s, which FromEnv does not read", v.Name)
+		}
+		if v.Meaning == "" || v.Default == "" {
+			t.Errorf("%s: no meaning or default", v.Name)
+		}
+		switch v.Default {
+		case "empty", "built in":
+			continue
+		}
+		c, err := FromEnv(env(map[string]string{v.Name: v.Default}))
+		if err != nil || !reflect.DeepEqual(c, base) {
+			t.Errorf("%s=%s (its documented default) is not the default: %v", v.Name, v.Default, err)
+		}
+	}
+	for name := range read {
+		if !listed[name] {
+			t.Errorf("FromEnv reads %s, which Variables does not list", name)
+		}
 	}
 }
