@@ -95,3 +95,19 @@ func TestCostModelReadsEverySchemaDirective(t *testing.T) {
 		t.Error("a plain field has a cost")
 	}
 }
+
+// Every root field is nullable, so that one refused or failed root field
+// costs only itself, never the whole answer.
+func TestRootFieldsAreNullable(t *testing.T) {
+	schema := testSchema()
+	for _, root := range []*ast.Definition{schema.Query, schema.Mutation} {
+		for _, f := range root.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			if f.Type.NonNull {
+				t.Errorf("%s.%s is %s: a root field must be nullable", root.Name, f.Name, f.Type)
+			}
+		}
+	}
+}

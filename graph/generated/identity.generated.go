@@ -3160,16 +3160,6 @@ func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋsailgraphᚋsailg
 	return ec._Identity(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNIdentityConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentityConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._IdentityConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNIdentityEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentityEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -3289,6 +3279,13 @@ func (ec *executionContext) marshalOIdentity2ᚖgithubᚗcomᚋsailgraphᚋsailg
 		return graphql.Null
 	}
 	return ec._Identity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIdentityConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentityConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentityConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOIdentitySnapshot2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshot(ctx context.Context, sel ast.SelectionSet, v *model.IdentitySnapshot) graphql.Marshaler {

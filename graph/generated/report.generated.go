@@ -1409,16 +1409,6 @@ func (ec *executionContext) marshalNReportFormat2ᚕgithubᚗcomᚋsailgraphᚋs
 	return ret
 }
 
-func (ec *executionContext) marshalNReportTask2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTask(ctx context.Context, sel ast.SelectionSet, v *model.ReportTask) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._ReportTask(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNReportTaskMessage2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTaskMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReportTaskMessage) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -1567,6 +1557,13 @@ func (ec *executionContext) marshalOReportStatus2ᚖgithubᚗcomᚋsailgraphᚋs
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOReportTask2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTask(ctx context.Context, sel ast.SelectionSet, v *model.ReportTask) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReportTask(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOReportType2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportType(ctx context.Context, v any) (*model.ReportType, error) {

@@ -288,11 +288,16 @@ type AccessItemEdge {
 
 """
 The root of every read. Each domain file (gateway, identity, task, report,
-rolemining) extends it with its own fields.
+rolemining) extends it with its own fields. Every root field is nullable:
+one that is refused or fails is null with its error, and the others keep
+their data.
 """
 type Query
 
-"The root of every write. Mutations run one after another, in document order."
+"""
+The root of every write. Mutations run one after another, in document
+order; each root field is nullable, so one that fails costs only itself.
+"""
 type Mutation
 
 "An instant in RFC 3339 form, e.g. ` + "`" + `2024-03-01T13:00:00Z` + "`" + `. Answers always carry milliseconds and UTC."
@@ -500,7 +505,7 @@ type IdentityEventEdge {
 `, BuiltIn: false},
 	{Name: "../gateway.graphqls", Input: `extend type Query {
   "What this gateway is connected to."
-  gateway: Gateway!
+  gateway: Gateway
 }
 
 "The gateway itself: which tenant it fronts."
@@ -522,7 +527,7 @@ extend type Query {
   be at most 1000. ` + "`" + `totalCount` + "`" + ` is always null: the tenant cannot count
   identities.
   """
-  identities(startsWith: String, active: Boolean, deleted: Boolean, first: Int, after: String): IdentityConnection!
+  identities(startsWith: String, active: Boolean, deleted: Boolean, first: Int, after: String): IdentityConnection
     @cost(paged: true) @scope(anyOf: ["idn:identity-history:read", "idn:identity-history:manage"])
   "One identity, as it is now; null (with a NOT_FOUND error) for an unknown id."
   identity(id: ID!): Identity @cost @scope(anyOf: ["idn:identity-history:read", "idn:identity-history:manage"])
@@ -701,9 +706,9 @@ extend type Mutation {
   (e.g. ` + "`" + `reportType: ACCOUNTS, accounts: {...}` + "`" + `); arguments of another type,
   or missing required ones, are a BAD_USER_INPUT error and nothing starts.
   """
-  startReport(input: StartReportInput!): ReportTask! @cost @scope(anyOf: ["sp:report:manage"])
+  startReport(input: StartReportInput!): ReportTask @cost @scope(anyOf: ["sp:report:manage"])
   "Cancels a running report. True when the tenant accepted the cancellation."
-  cancelReport(taskResultId: ID!): Boolean! @cost @scope(anyOf: ["sp:report:manage"])
+  cancelReport(taskResultId: ID!): Boolean @cost @scope(anyOf: ["sp:report:manage"])
 }
 
 "The kinds of reports."
@@ -869,7 +874,7 @@ extend type Mutation {
     minEntitlementPopularity: Int
     "False leaves out entitlements that are common across the whole organization."
     includeCommonAccess: Boolean
-  ): RoleMiningExport! @cost @scope(anyOf: ["iai:access-modeling:manage"])
+  ): RoleMiningExport @cost @scope(anyOf: ["iai:access-modeling:manage"])
 }
 
 "The state of a role-mining export."
@@ -905,13 +910,13 @@ extend type Query {
   ordered by ` + "`" + `orderBy` + "`" + ` (default: newest first). ` + "`" + `first` + "`" + ` defaults to 50 and
   may be at most 1000.
   """
-  tasks(filter: TaskFilter, orderBy: [TaskOrder!], first: Int, after: String): TaskStatusConnection!
+  tasks(filter: TaskFilter, orderBy: [TaskOrder!], first: Int, after: String): TaskStatusConnection
     @cost(paged: true) @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
   "Tasks still running."
-  pendingTasks(first: Int, after: String): TaskStatusConnection! @cost(paged: true)
+  pendingTasks(first: Int, after: String): TaskStatusConnection @cost(paged: true)
     @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
   "How many tasks are still running."
-  pendingTaskCount: Int! @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
+  pendingTaskCount: Int @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
 }
 
 extend type Mutation {
@@ -919,7 +924,7 @@ extend type Mutation {
   Changes a task with JSON Patch operations, e.g. to clear a stuck task:
   ` + "`" + `[{op: REPLACE, path: "/completionStatus", value: "Error"}]` + "`" + `.
   """
-  updateTaskStatus(id: ID!, operations: [JsonPatchOperationInput!]!): TaskStatus! @cost @scope(anyOf: ["idn:task-management:write"])
+  updateTaskStatus(id: ID!, operations: [JsonPatchOperationInput!]!): TaskStatus @cost @scope(anyOf: ["idn:task-management:write"])
 }
 
 "A background task and how it went."

@@ -369,7 +369,8 @@ type Metric struct {
 	Value float64    `json:"value"`
 }
 
-// The root of every write. Mutations run one after another, in document order.
+// The root of every write. Mutations run one after another, in document
+// order; each root field is nullable, so one that fails costs only itself.
 type Mutation struct {
 }
 
@@ -388,7 +389,9 @@ type Person struct {
 }
 
 // The root of every read. Each domain file (gateway, identity, task, report,
-// rolemining) extends it with its own fields.
+// rolemining) extends it with its own fields. Every root field is nullable:
+// one that is refused or fails is null with its error, and the others keep
+// their data.
 type Query struct {
 }
 
