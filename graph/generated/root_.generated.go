@@ -728,8 +728,23 @@ enum ReportFormat {
   PDF
 }
 
-"How a report run ended (or that it still runs)."
+"How a report run ended."
 enum ReportStatus {
+  SUCCESS
+  FAILURE
+  WARNING
+  TERMINATED
+}
+
+"""
+Where a report run stands, always known: a UI can switch on it. QUEUED and
+RUNNING come before the run's final status; the others are that status.
+"""
+enum ReportState {
+  "Accepted, but the tenant has not started processing it (its result has no start date yet)."
+  QUEUED
+  "The tenant is processing it (its result has a start date and no status)."
+  RUNNING
   SUCCESS
   FAILURE
   WARNING
@@ -744,7 +759,9 @@ type Report {
   "The task definition that ran, usually the report's name."
   taskDefName: String
   created: DateTime
-  "How the report ended; null while it runs."
+  "Where the run stands: QUEUED, RUNNING, then its final status."
+  state: ReportState!
+  "How the report ended; null while it is queued or runs (see ` + "`" + `state` + "`" + `)."
   status: ReportStatus
   "How long the report took, in milliseconds."
   durationMs: Float
@@ -1453,6 +1470,8 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_taskDefName(ctx, field)
 	case "created":
 		return ec.fieldContext_Report_created(ctx, field)
+	case "state":
+		return ec.fieldContext_Report_state(ctx, field)
 	case "status":
 		return ec.fieldContext_Report_status(ctx, field)
 	case "durationMs":
