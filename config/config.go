@@ -137,18 +137,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SimSeed:         1,
 		CachePolicy:     cache.DefaultPolicy(),
 	}
+	// Booleans are spelled true or false (in any case), everywhere, and
+	// nothing else: "yes" or "1" would be a second spelling to document.
 	boolVar := func(name string, def bool) bool {
-		switch v := strings.ToLower(str(name, "")); v {
-		case "":
-			return def
-		case "true", "1", "yes":
-			return true
-		case "false", "0", "no":
-			return false
-		default:
-			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+		v := str(name, "")
+		if v == "" {
 			return def
 		}
+		b, err := parseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			return def
+		}
+		return b
 	}
 	posInt := func(name string, def, max int) int {
 		v := str(name, "")
@@ -199,10 +200,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.Introspection = boolVar("SAILGRAPH_INTROSPECTION", true)
 	c.ReadyRequireRedis = boolVar("SAILGRAPH_READY_REQUIRE_REDIS", true)
-	if r, err := ratelimit.ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
-		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
-	} else {
-		c.RateLimit = r
+	// A bad rate keeps the default, so that Validate does not report the
+	// same variable a second time.
+	c.RateLimit = Rate{N: 100, Per: 10 * time.Second}
+	if v := str("SAILGRAPH_RATE_LIMIT", ""); v != "" {
+		if r, err := ratelimit.ParseRate(v); err != nil {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
+		} else {
+			c.RateLimit = r
+		}
 	}
 	if v := str("SAILGRAPH_SIM_IDENTITIES", ""); v != "" {
 		n, err := strconv.Atoi(v)
@@ -279,7 +285,14 @@ func RedisOptions(raw string) (*redis.UniversalOptions, error) {
 	}
 	hosts := strings.Split(u.Host, ",")
 	q := u.Query()
-	cluster := len(hosts) > 1 || q.Get("cluster") == "true"
+	cluster := len(hosts) > 1
+	if v := q.Get("cluster"); v != "" {
+		c, err := parseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("cluster=%s: %w", v, err)
+		}
+		cluster = cluster || c
+	}
 	q.Del("cluster")
 	single := *u
 	single.Host = hosts[0]
@@ -305,4 +318,18 @@ func RedisOptions(raw string) (*redis.UniversalOptions, error) {
 		IsClusterMode: cluster,
 	}
 	return uo, nil
+}
+
+// errNotBool is the one spelling rule for booleans.
+var errNotBool = errors.New("want true or false")
+
+// parseBool reads a boolean spelled true or false, in any case.
+func parseBool(v string) (bool, error) {
+	switch {
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	case strings.EqualFold(v, "false"):
+		return false, nil
+	}
+	return false, errNotBool
 }

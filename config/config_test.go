@@ -133,3 +133,48 @@ func TestVariablesAreWhatFromEnvReads(t *testing.T) {
 		}
 	}
 }
+
+// Booleans are spelled true or false, in any case, and nothing else, in
+// every boolean variable and in the Redis URL's cluster parameter.
+func TestBooleansHaveOneSpelling(t *testing.T) {
+	for _, name := range []string{"SAILGRAPH_ALLOW_ANONYMOUS", "SAILGRAPH_INTROSPECTION", "SAILGRAPH_READY_REQUIRE_REDIS"} {
+		for _, v := range []string{"true", "TRUE", "True", "false", "FALSE", " false "} {
+			if _, err := FromEnv(env(map[string]string{name: v})); err != nil {
+				t.Errorf("%s=%q refused: %v", name, v, err)
+			}
+		}
+		for _, v := range []string{"yes", "no", "1", "0", "on", "off", "t", "enabled"} {
+			_, err := FromEnv(env(map[string]string{name: v}))
+			if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "want true or false") {
+				t.Errorf("%s=%q: %v", name, v, err)
+			}
+		}
+	}
+	c, err := FromEnv(env(map[string]string{"SAILGRAPH_ALLOW_ANONYMOUS": "True", "SAILGRAPH_INTROSPECTION": "FALSE"}))
+	if err != nil || !c.AllowAnonymous || c.Introspection {
+		t.Errorf("True/FALSE read as %v/%v: %v", c.AllowAnonymous, c.Introspection, err)
+	}
+	for v, want := range map[string]bool{"true": true, "TRUE": true, "false": false} {
+		o, err := RedisOptions("redis://cfg.example:6379?cluster=" + v)
+		if err != nil || o.IsClusterMode != want {
+			t.Errorf("cluster=%s: %+v %v", v, o, err)
+		}
+	}
+	if _, err := RedisOptions("redis://cfg.example:6379?cluster=yes"); err == nil || !strings.Contains(err.Error(), "want true or false") {
+		t.Errorf("cluster=yes: %v", err)
+	}
+}
+
+// One bad variable is one line of the error, naming it.
+func TestOneLinePerBadVariable(t *testing.T) {
+	for _, v := range Variables() {
+		// With credentials, so that a bad tenant URL is only itself.
+		_, err := FromEnv(env(map[string]string{"SAILGRAPH_CLIENT_ID": "id", "SAILGRAPH_CLIENT_SECRET": "s", v.Name: "garbage"}))
+		if err == nil {
+			continue // a value anything may be: an id, a secret, a file name
+		}
+		if lines := strings.Split(err.Error(), "\n"); len(lines) != 1 || !strings.Contains(err.Error(), v.Name) {
+			t.Errorf("%s=garbage: %d lines:\n%v", v.Name, len(lines), err)
+		}
+	}
+}
