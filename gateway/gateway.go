@@ -167,8 +167,8 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 
 	rdb := o.rdb
 	if rdb == nil && cfg.RedisURL != "" {
-		if rdb, err = newRedis(cfg.RedisURL); err != nil {
-			return nil, fmt.Errorf("SAILGRAPH_REDIS_URL: %w", err)
+		if rdb, err = newRedis(ctx, cfg.RedisURL); err != nil {
+			return nil, err
 		}
 		g.closers = append(g.closers, func(context.Context) error { return rdb.Close() })
 	}
@@ -352,10 +352,14 @@ func tenantName(cfg config.Config) string {
 
 // newRedis connects to SAILGRAPH_REDIS_URL with short timeouts: a slow
 // Redis must cost a request milliseconds, never seconds. It does not fail
-// when Redis is down at start; the cache and the limiter fail open.
-func newRedis(raw string) (redis.UniversalClient, error) {
+// when Redis is down at start (the cache and the limiter fail open), only
+// when the Redis there is not the kind the URL says (checkRedisMode).
+func newRedis(ctx context.Context, raw string) (redis.UniversalClient, error) {
 	opts, err := config.RedisOptions(raw)
 	if err != nil {
+		return nil, fmt.Errorf("SAILGRAPH_REDIS_URL: %w", err)
+	}
+	if err := checkRedisMode(ctx, opts); err != nil {
 		return nil, err
 	}
 	opts.ContextTimeoutEnabled = true
