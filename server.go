@@ -6,6 +6,8 @@
 //	                     simulated tenant)
 //	sailgraph simulate   run the simulated tenant alone (-addr, -identities, -seed)
 //	sailgraph hash-key   make a line for SAILGRAPH_API_KEYS_FILE
+//	sailgraph check      build the gateway from the variables and exit
+//	sailgraph healthcheck  ask a running gateway's /readyz
 //	sailgraph help       list the commands and the variables
 package main
 
@@ -63,6 +65,10 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 			return runSimulate(ctx, args[1:], std)
 		case "hash-key":
 			return runHashKey(args[1:], std)
+		case "check":
+			return runCheck(ctx, args[1:], getenv, std)
+		case "healthcheck":
+			return runHealthcheck(ctx, args[1:], getenv, std)
 		case "help", "-h", "-help", "--help":
 			if len(args) > 1 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
 				return runCommand(ctx, []string{args[1], "-h"}, getenv, std)
@@ -188,6 +194,88 @@ func runSimulate(ctx context.Context, args []string, std stdio) error {
 	return serveUntilDone(ctx, srv, ln, 10*time.Second, log)
 }
 
+// runCheck is `sailgraph check`: it builds the gateway from the
+// variables exactly as `sailgraph` does (configuration, keys file,
+// anonymous access, Redis, tracing), closes it without listening, and
+// returns what would have stopped the start. A container platform runs it
+// once before the gateway, so that a configuration that cannot start
+// stops there with its message instead of restarting in a loop.
+func runCheck(ctx context.Context, args []string, getenv func(string) string, std stdio) error {
+	fs := newFlagSet("check", "Builds the gateway from the environment variables, as sailgraph would, without serving;\n"+
+		"exits 0 when it would start, 1 with the reason when it would not.")
+	if err := parseFlags(fs, args, std); err != nil {
+		return ignoreHelp(err)
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	gw, err := gateway.New(ctx, cfg, gateway.WithLogger(gateway.NewLogger(std.err, cfg.LogLevel)), gateway.WithEnv(getenv))
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := gw.Close(cctx); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(std.out, "configuration ok: sailgraph would start on %s in front of %s\n", cfg.Addr, tenantName(cfg))
+	return err
+}
+
+// runHealthcheck is `sailgraph healthcheck`: GET /readyz of the gateway
+// SAILGRAPH_ADDR names (on loopback when it listens on every interface),
+// for container health checks in images that have no curl.
+func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, std stdio) error {
+	fs := newFlagSet("healthcheck", "Asks a running gateway whether it is ready (GET /readyz); exits 0 when it answers 200.\n"+
+		"By default it asks the gateway on SAILGRAPH_ADDR, on loopback when that is every interface.")
+	target := fs.String("url", "", "the URL to ask instead, e.g. http://127.0.0.1:8080/healthz")
+	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
+	if err := parseFlags(fs, args, std); err != nil {
+		return ignoreHelp(err)
+	}
+	if *target == "" {
+		cfg, err := config.FromEnv(getenv)
+		if err != nil {
+			return err
+		}
+		*target = "http://" + localAddr(cfg.Addr) + "/readyz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *target, nil)
+	if err != nil {
+		return fmt.Errorf("-url: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("not ready: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: %s answered %d: %s", *target, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	_, err = fmt.Fprintf(std.out, "ready: %s\n", strings.TrimSpace(string(body)))
+	return err
+}
+
+// localAddr is where a process on the same host reaches a listener on
+// addr: loopback for the unspecified address.
+func localAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // runHashKey is `sailgraph hash-key -name NAME -scopes a,b [-new]`: it
 // prints one line for SAILGRAPH_API_KEYS_FILE holding the key's hash and
 // scopes, never the key. The key is read from stdin, or made with -new
@@ -301,6 +389,10 @@ Usage:
                               (no SAILGRAPH_TENANT_URL: on an embedded simulated tenant)
   sailgraph simulate [flags]  run the simulated tenant alone
   sailgraph hash-key [flags]  make an API key's line for SAILGRAPH_API_KEYS_FILE
+  sailgraph check             build the gateway from the variables, as sailgraph
+                              would, and exit: 0 when it would start
+  sailgraph healthcheck       ask a running gateway's /readyz: 0 when it is ready
+                              (the container health check)
   sailgraph help [command]    this help, or a command's flags
 
 Environment variables (README.md, "Configuration", says more):

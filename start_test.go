@@ -2,8 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"github.com/sailgraph/sailgraph/access"
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/internal/logtest"
+	"github.com/sailgraph/sailgraph/simtenant"
 )
 
 // logLine is one JSON line of the gateway's log.
@@ -83,7 +88,7 @@ func TestHelp(t *testing.T) {
 		if err := runCommand(t.Context(), args, noEnv, stdio{out: &out, err: &errOut}); err != nil {
 			t.Errorf("%v: %v", args, err)
 		}
-		for _, want := range []string{"sailgraph simulate", "sailgraph hash-key", "sailgraph help", `"Configuration"`} {
+		for _, want := range []string{"sailgraph simulate", "sailgraph hash-key", "sailgraph check", "sailgraph healthcheck", "sailgraph help", `"Configuration"`} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%v: help lacks %q:\n%s", args, want, out.String())
 			}
@@ -97,7 +102,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%v: help wrote to stderr: %s", args, errOut.String())
 		}
 	}
-	for _, args := range [][]string{{"simulate", "-h"}, {"hash-key", "-h"}, {"help", "simulate"}, {"simulate", "--help"}} {
+	for _, args := range [][]string{{"simulate", "-h"}, {"hash-key", "-h"}, {"help", "simulate"}, {"simulate", "--help"}, {"check", "-h"}, {"healthcheck", "-h"}} {
 		var out strings.Builder
 		if err := runCommand(t.Context(), args, noEnv, stdio{out: &out, err: io.Discard}); err != nil {
 			t.Errorf("%v: %v", args, err)
@@ -198,5 +203,95 @@ func TestReadmeConfigurationTable(t *testing.T) {
 	}
 	for name := range documented {
 		t.Errorf("README documents %s, which the gateway does not read", name)
+	}
+}
+
+// sailgraph check builds the gateway as sailgraph would and says whether
+// it would start, without listening: what a container platform runs once
+// before the gateway, so that a configuration that cannot start stops
+// there instead of restarting in a loop.
+func TestCheckCommand(t *testing.T) {
+	tn := simtenant.New(simtenant.Options{Identities: 10})
+	up := httptest.NewServer(tn.Handler())
+	t.Cleanup(up.Close)
+	id, secret := tn.ClientID()
+	keys := filepath.Join(t.TempDir(), "keys.jsonl")
+	line, err := access.EntryFor("portal", access.GenerateKey(), "sp:report:read")
+	if err != nil || os.WriteFile(keys, append(line, '\n'), 0o600) != nil {
+		t.Fatal(err)
+	}
+	tenant := map[string]string{"SAILGRAPH_TENANT_URL": up.URL, "SAILGRAPH_CLIENT_ID": id, "SAILGRAPH_CLIENT_SECRET": secret}
+	with := func(extra map[string]string) func(string) string {
+		m := map[string]string{}
+		for k, v := range tenant {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return func(k string) string { return m[k] }
+	}
+	check := func(getenv func(string) string) (string, error) {
+		var out strings.Builder
+		err := runCommand(t.Context(), []string{"check"}, getenv, stdio{out: &out, err: io.Discard})
+		return out.String(), err
+	}
+
+	// As in a container: a real tenant on every interface, no keys.
+	if _, err := check(with(map[string]string{"SAILGRAPH_ADDR": ":8080"})); !errors.Is(err, access.ErrAnonymousNotLoopback) {
+		t.Fatalf("a real tenant without keys on :8080: %v", err)
+	}
+	if _, err := check(with(map[string]string{"SAILGRAPH_ADDR": ":8080", "SAILGRAPH_API_KEYS_FILE": filepath.Join(t.TempDir(), "missing")})); err == nil || !strings.Contains(err.Error(), "SAILGRAPH_API_KEYS_FILE") {
+		t.Fatalf("a missing keys file: %v", err)
+	}
+	if _, err := check(with(map[string]string{"SAILGRAPH_ADDR": ":8080", "SAILGRAPH_RATE_LIMIT": "lots"})); err == nil || !strings.Contains(err.Error(), "SAILGRAPH_RATE_LIMIT") {
+		t.Fatalf("a bad variable: %v", err)
+	}
+	// With keys it would start; the check binds nothing, it builds the
+	// gateway and closes it.
+	out, err := check(with(map[string]string{"SAILGRAPH_ADDR": ":8080", "SAILGRAPH_API_KEYS_FILE": keys}))
+	if err != nil || !strings.Contains(out, "configuration ok") {
+		t.Fatalf("a real tenant with keys: %q, %v", out, err)
+	}
+	if out, err := check(func(k string) string { return map[string]string{"SAILGRAPH_ADDR": ":8080", "SAILGRAPH_SIM_IDENTITIES": "10"}[k] }); err != nil {
+		t.Fatalf("the simulated tenant on :8080: %q, %v", out, err)
+	}
+}
+
+// sailgraph healthcheck asks a running gateway's /readyz: the container
+// health check, in an image without curl.
+func TestHealthcheckCommand(t *testing.T) {
+	healthcheck := func(addr string, args ...string) error {
+		return runCommand(t.Context(), append([]string{"healthcheck"}, args...),
+			func(k string) string { return map[string]string{"SAILGRAPH_ADDR": addr}[k] }, stdio{out: io.Discard, err: io.Discard})
+	}
+	addr := freeAddr(t)
+	if err := healthcheck(addr); err == nil {
+		t.Fatal("ready with nothing listening")
+	}
+	startRun(t, nil, map[string]string{"SAILGRAPH_ADDR": addr, "SAILGRAPH_SIM_IDENTITIES": "10"}, io.Discard)
+	waitHTTP(t, "http://"+addr+"/healthz")
+	if err := healthcheck(addr); err != nil {
+		t.Fatalf("a ready gateway: %v", err)
+	}
+	// Listening on every interface, it is asked on loopback.
+	if _, port, _ := net.SplitHostPort(addr); healthcheck(":"+port) != nil {
+		t.Fatalf("a gateway on :%s, asked on loopback", port)
+	}
+
+	// A gateway whose tenant refuses its credentials is alive, not ready.
+	tn := simtenant.New(simtenant.Options{Identities: 10})
+	up := httptest.NewServer(tn.Handler())
+	t.Cleanup(up.Close)
+	id, _ := tn.ClientID()
+	unready := freeAddr(t)
+	startRun(t, nil, map[string]string{"SAILGRAPH_ADDR": unready, "SAILGRAPH_TENANT_URL": up.URL,
+		"SAILGRAPH_CLIENT_ID": id, "SAILGRAPH_CLIENT_SECRET": "wrong"}, io.Discard)
+	waitHTTP(t, "http://"+unready+"/healthz")
+	if err := healthcheck(unready); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("a gateway whose credentials fail: %v", err)
+	}
+	if err := healthcheck(unready, "-url", "http://"+unready+"/healthz"); err != nil {
+		t.Fatalf("-url /healthz: %v", err)
 	}
 }
