@@ -14,6 +14,7 @@ import (
 
 	"github.com/sailgraph/sailgraph/access"
 	"github.com/sailgraph/sailgraph/config"
+	"github.com/sailgraph/sailgraph/gateway"
 	"github.com/sailgraph/sailgraph/internal/logtest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
@@ -253,7 +254,9 @@ func TestCheckCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "configuration ok") {
 		t.Fatalf("a real tenant with keys: %q, %v", out, err)
 	}
-	if out, err := check(func(k string) string { return map[string]string{"SAILGRAPH_ADDR": ":8080", "SAILGRAPH_SIM_IDENTITIES": "10"}[k] }); err != nil {
+	if out, err := check(func(k string) string {
+		return map[string]string{"SAILGRAPH_ADDR": ":8080", "SAILGRAPH_SIM_IDENTITIES": "10"}[k]
+	}); err != nil {
 		t.Fatalf("the simulated tenant on :8080: %q, %v", out, err)
 	}
 }
@@ -293,5 +296,34 @@ func TestHealthcheckCommand(t *testing.T) {
 	}
 	if err := healthcheck(unready, "-url", "http://"+unready+"/healthz"); err != nil {
 		t.Fatalf("-url /healthz: %v", err)
+	}
+}
+
+// SAILGRAPH_CORS_ORIGINS=* would let every web page use a caller's key or
+// token from a browser; it stops the start unless the gateway serves
+// anonymously.
+func TestCORSAnyOriginNeedsAnonymity(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "keys.jsonl")
+	line, err := access.EntryFor("portal", access.GenerateKey(), "sp:report:read")
+	if err != nil || os.WriteFile(keys, append(line, '\n'), 0o600) != nil {
+		t.Fatal(err)
+	}
+	tn := simtenant.New(simtenant.Options{Identities: 10})
+	up := httptest.NewServer(tn.Handler())
+	t.Cleanup(up.Close)
+	for name, env := range map[string]map[string]string{
+		"API keys":     {"SAILGRAPH_API_KEYS_FILE": keys},
+		"pass-through": {"SAILGRAPH_TENANT_URL": up.URL, "SAILGRAPH_AUTH_MODE": "passthrough"},
+	} {
+		env["SAILGRAPH_ADDR"], env["SAILGRAPH_SIM_IDENTITIES"], env["SAILGRAPH_CORS_ORIGINS"] = "127.0.0.1:0", "10", "*"
+		quiet := stdio{out: io.Discard, err: io.Discard}
+		err := runCommand(t.Context(), []string{"check"}, func(k string) string { return env[k] }, quiet)
+		if !errors.Is(err, gateway.ErrCORSAnyOrigin) {
+			t.Errorf("* with %s: %v", name, err)
+		}
+		delete(env, "SAILGRAPH_CORS_ORIGINS")
+		if err := runCommand(t.Context(), []string{"check"}, func(k string) string { return env[k] }, quiet); err != nil {
+			t.Errorf("%s without CORS: %v", name, err)
+		}
 	}
 }

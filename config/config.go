@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,12 @@ type Config struct {
 	// unless AllowAnonymous (SAILGRAPH_ALLOW_ANONYMOUS=true).
 	APIKeysFile    string
 	AllowAnonymous bool
+	// CORSOrigins are the browser origins allowed to call the gateway
+	// (SAILGRAPH_CORS_ORIGINS, comma-separated, each scheme://host[:port]
+	// as a browser sends it; "*" alone for any origin, which the gateway
+	// accepts only while it serves anonymously). Empty: no CORS headers,
+	// so browsers keep pages of other origins out.
+	CORSOrigins []string
 	// PassThrough sends each caller's own ISC token upstream instead of the
 	// gateway's client credentials (SAILGRAPH_AUTH_MODE=passthrough; the
 	// default is gateway).
@@ -176,6 +183,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.APIKeysFile = str("SAILGRAPH_API_KEYS_FILE", "")
 	c.AllowAnonymous = boolVar("SAILGRAPH_ALLOW_ANONYMOUS", false)
+	if v := str("SAILGRAPH_CORS_ORIGINS", ""); v != "" {
+		origins, err := ParseOrigins(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_CORS_ORIGINS: %w", err))
+		}
+		c.CORSOrigins = origins
+	}
 	switch v := strings.ToLower(str("SAILGRAPH_AUTH_MODE", "gateway")); v {
 	case "gateway":
 	case "passthrough":
@@ -318,6 +332,49 @@ func RedisOptions(raw string) (*redis.UniversalOptions, error) {
 		IsClusterMode: cluster,
 	}
 	return uo, nil
+}
+
+// AnyOrigin is SAILGRAPH_CORS_ORIGINS=*.
+const AnyOrigin = "*"
+
+// ParseOrigins reads a comma-separated list of exact browser origins, as
+// a browser writes them in its Origin header (scheme://host[:port],
+// lower case, without the scheme's default port), or "*" alone. An origin
+// given with another case, a default port or a trailing slash is written
+// the browser's way; a path, a wildcard or another scheme is an error.
+func ParseOrigins(v string) ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if o == AnyOrigin {
+			out = append(out, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			return nil, fmt.Errorf("%q: want an origin such as https://portal.example.com", o)
+		case strings.Contains(u.Host, "*"):
+			return nil, fmt.Errorf("%q: list each origin exactly; wildcards are not served", o)
+		case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+			return nil, fmt.Errorf("%q: an origin is scheme://host[:port], without a path", o)
+		}
+		host := strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		scheme := strings.ToLower(u.Scheme)
+		if p := u.Port(); p != "" && !(scheme == "https" && p == "443") && !(scheme == "http" && p == "80") {
+			host += ":" + p
+		}
+		out = append(out, scheme+"://"+host)
+	}
+	if slices.Contains(out, AnyOrigin) && len(out) > 1 {
+		return nil, errors.New(`"*" stands alone: it allows every origin`)
+	}
+	return out, nil
 }
 
 // errNotBool is the one spelling rule for booleans.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,32 @@ func TestOneLinePerBadVariable(t *testing.T) {
 		if lines := strings.Split(err.Error(), "\n"); len(lines) != 1 || !strings.Contains(err.Error(), v.Name) {
 			t.Errorf("%s=garbage: %d lines:\n%v", v.Name, len(lines), err)
 		}
+	}
+}
+
+// CORS origins are exact, written as a browser sends them; "*" stands
+// alone.
+func TestCORSOrigins(t *testing.T) {
+	for v, want := range map[string][]string{
+		"https://portal.example.com":                                {"https://portal.example.com"},
+		" https://Portal.Example.com:443/ , http://localhost:3000 ": {"https://portal.example.com", "http://localhost:3000"},
+		"http://127.0.0.1:80,http://[::1]:5173":                     {"http://127.0.0.1", "http://[::1]:5173"},
+		"*":                                                         {"*"},
+		"https://a.example.com,https://b.example.com:8443":          {"https://a.example.com", "https://b.example.com:8443"},
+	} {
+		c, err := FromEnv(env(map[string]string{"SAILGRAPH_CORS_ORIGINS": v}))
+		if err != nil || !slices.Equal(c.CORSOrigins, want) {
+			t.Errorf("SAILGRAPH_CORS_ORIGINS=%q: %q, %v; want %q", v, c.CORSOrigins, err, want)
+		}
+	}
+	for _, v := range []string{"portal.example.com", "https://*.example.com", "https://portal.example.com/app", "ftp://x.example",
+		"*,https://portal.example.com", "https://user@portal.example.com", "https://portal.example.com?x=1", "null"} {
+		_, err := FromEnv(env(map[string]string{"SAILGRAPH_CORS_ORIGINS": v}))
+		if err == nil || !strings.Contains(err.Error(), "SAILGRAPH_CORS_ORIGINS") {
+			t.Errorf("SAILGRAPH_CORS_ORIGINS=%q accepted: %v", v, err)
+		}
+	}
+	if c, _ := FromEnv(env(nil)); c.CORSOrigins != nil {
+		t.Errorf("CORS origins by default: %q", c.CORSOrigins)
 	}
 }

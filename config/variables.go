@@ -23,6 +23,7 @@ func Variables() []Variable {
 		{"SAILGRAPH_RATE_LIMIT", "100/10s", "the tenant's budget per client id and API version"},
 		{"SAILGRAPH_API_KEYS_FILE", "empty", "the gateway's API keys, hashed, with scopes (make lines with `sailgraph hash-key`)"},
 		{"SAILGRAPH_ALLOW_ANONYMOUS", "false", "true: serve a real tenant without API keys on a non-loopback address"},
+		{"SAILGRAPH_CORS_ORIGINS", "empty", "browser origins allowed to call the gateway, e.g. https://portal.example.com; * only while it serves anonymously"},
 		{"SAILGRAPH_AUTH_MODE", "gateway", "passthrough: call the tenant with each caller's own ISC token"},
 		{"SAILGRAPH_KEY_RATE", "off", "each API key's request rate, e.g. 10/1s"},
 		{"SAILGRAPH_KEY_COST", "600/1m", "each API key's allowance of upstream calls"},

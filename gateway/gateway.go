@@ -201,6 +201,15 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// A request id first (so even a 401 is logged with one), then the
 	// server span, metrics and the one log line per request.
 	e.Use(ops.RequestID(), tracing.Middleware(), g.metrics.Middleware(), ops.AccessLog(g.log))
+	// Browsers on other origins (SAILGRAPH_CORS_ORIGINS): preflights are
+	// answered here, before authentication.
+	corsMW, err := cors(cfg.CORSOrigins, keys.Len() == 0 && !cfg.PassThrough)
+	if err != nil {
+		return nil, err
+	}
+	if corsMW != nil {
+		e.Use(corsMW)
+	}
 	e.Use(withPrincipal(up.principal))
 	// Who is calling, and their fair share: on everything that reaches the
 	// tenant. A pass-through caller's own token replaces the principal.
