@@ -288,9 +288,9 @@ type AccessItemEdge {
 
 """
 The root of every read. Each domain file (gateway, identity, task, report,
-rolemining) extends it with its own fields. Every root field is nullable:
-one that is refused or fails is null with its error, and the others keep
-their data.
+rolemining) extends it with its own fields. Every root field is nullable,
+and so is every field that makes its own upstream call (@cost): one that is
+refused or fails is null with its error, and the rest keeps its data.
 """
 type Query
 
@@ -551,7 +551,7 @@ type Identity {
   "The date of the snapshot that describes the identity now."
   snapshotDate: DateTime @cost(group: "identity")
   "How many access items of each type the identity holds."
-  accessItemCounts: [AccessItemCount!]! @cost(group: "identity")
+  accessItemCounts: [AccessItemCount!] @cost(group: "identity")
   "The identity's attributes (department, location, ...)."
   attributes: JSON @cost(group: "identity")
   "When the identity was first seen."
@@ -569,7 +569,7 @@ type Identity {
     query: String
     first: Int
     after: String
-  ): AccessItemConnection! @cost(paged: true)
+  ): AccessItemConnection @cost(paged: true)
 
   "Access events, newest first, up to ` + "`" + `from` + "`" + ` (default now)."
   events(
@@ -578,20 +578,20 @@ type Identity {
     accessItemTypes: [AccessItemType!]
     first: Int
     after: String
-  ): IdentityEventConnection! @cost(paged: true)
+  ): IdentityEventConnection @cost(paged: true)
 
   "The dates at which the identity's history has a snapshot, from ` + "`" + `start` + "`" + `."
-  snapshots(start: DateTime, interval: Interval, first: Int, after: String): IdentitySnapshotConnection!
+  snapshots(start: DateTime, interval: Interval, first: Int, after: String): IdentitySnapshotConnection
     @cost(paged: true)
 
   "The identity as it was at ` + "`" + `date` + "`" + `; null (with NOT_FOUND) when there is no snapshot then."
   snapshot(date: DateTime!): IdentitySnapshot @cost
 
   "Counts of changes per month (default) or day, before ` + "`" + `before` + "`" + `, in ` + "`" + `timeZone` + "`" + ` (default UTC)."
-  snapshotSummary(before: DateTime, interval: Interval, timeZone: String): [Metric!]! @cost
+  snapshotSummary(before: DateTime, interval: Interval, timeZone: String): [Metric!] @cost
 
   "How many access items of each type were added and removed between two snapshots."
-  compare(snapshot1: DateTime, snapshot2: DateTime, accessItemTypes: [AccessItemType!]): [AccessChangeCount!]! @cost
+  compare(snapshot1: DateTime, snapshot2: DateTime, accessItemTypes: [AccessItemType!]): [AccessChangeCount!] @cost
 
   """
   The access items of one type added or removed between two snapshots:
@@ -604,7 +604,7 @@ type Identity {
     associated: Boolean
     first: Int
     after: String
-  ): AccessItemDiffConnection! @cost(paged: true)
+  ): AccessItemDiffConnection @cost(paged: true)
 }
 
 "How many access items of one type an identity holds."
@@ -620,10 +620,10 @@ type IdentitySnapshot {
   "The identity's id."
   identityId: ID!
   displayName: String @cost(group: "snapshot")
-  accessItemCounts: [AccessItemCount!]! @cost(group: "snapshot")
+  accessItemCounts: [AccessItemCount!] @cost(group: "snapshot")
   attributes: JSON @cost(group: "snapshot")
   "The access the identity held at that date, of one type or of all types."
-  accessItems(type: AccessItemType): [AccessItem!]! @cost
+  accessItems(type: AccessItemType): [AccessItem!] @cost
 }
 
 "One bucket of a date histogram."

@@ -389,9 +389,9 @@ type Person struct {
 }
 
 // The root of every read. Each domain file (gateway, identity, task, report,
-// rolemining) extends it with its own fields. Every root field is nullable:
-// one that is refused or fails is null with its error, and the others keep
-// their data.
+// rolemining) extends it with its own fields. Every root field is nullable,
+// and so is every field that makes its own upstream call (@cost): one that is
+// refused or fails is null with its error, and the rest keeps its data.
 type Query struct {
 }
 
