@@ -1,14 +1,14 @@
 // Command sailgraph is a GraphQL gateway in front of SailPoint Identity
 // Security Cloud.
 //
-//	sailgraph            run the gateway (configured by SAILGRAPH_* variables;
-//	                     with no SAILGRAPH_TENANT_URL it runs on an embedded
-//	                     simulated tenant)
-//	sailgraph simulate   run the simulated tenant alone (-addr, -identities, -seed)
-//	sailgraph hash-key   make a line for SAILGRAPH_API_KEYS_FILE
-//	sailgraph check      build the gateway from the variables and exit
+//	sailgraph              run the gateway (configured by SAILGRAPH_* variables;
+//	                       with no SAILGRAPH_TENANT_URL it runs on an embedded
+//	                       simulated tenant)
+//	sailgraph simulate     run the simulated tenant alone (-addr, -identities, -seed)
+//	sailgraph hash-key     make a line for SAILGRAPH_API_KEYS_FILE
+//	sailgraph check        build the gateway from the variables and exit
 //	sailgraph healthcheck  ask a running gateway's /readyz
-//	sailgraph help       list the commands and the variables
+//	sailgraph help         list the commands and the variables
 package main
 
 import (
