@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,9 @@ func TestCORSInChromium(t *testing.T) {
 	if !strings.Contains(logs, `"method":"OPTIONS","path":"/graphql","route":"/graphql","status":204`) {
 		t.Errorf("no preflight reached the gateway:\n%s", logs)
 	}
+	if p := tab.Problems(); len(p) > 0 {
+		t.Errorf("the page from the listed origin has problems: %q", p)
+	}
 
 	if err := tab.Navigate(ctx, stranger.URL+"/"); err != nil {
 		t.Fatal(err)
@@ -96,6 +100,13 @@ func TestCORSInChromium(t *testing.T) {
 	}
 	if !strings.Contains(got.Error, "Failed to fetch") || got.Status != 0 {
 		t.Fatalf("from the unlisted origin %s: %+v", stranger.URL, got)
+	}
+	// Chromium says why: the CORS policy.
+	for !slices.ContainsFunc(tab.Problems(), func(p string) bool { return strings.Contains(p, "CORS policy") }) {
+		if ctx.Err() != nil {
+			t.Fatalf("the browser did not report a CORS violation: %q", tab.Problems())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if n := strings.Count(gw.Logs.String(), `"method":"POST","path":"/graphql"`); n != 1 {
 		t.Errorf("%d POSTs reached the gateway, want 1 (the unlisted origin's must be blocked at its preflight)", n)
