@@ -38,7 +38,7 @@ func TestTenantByURLWithAPIKeys(t *testing.T) {
 
 	// A key that may read identity history only, made by the hash-key command.
 	var line, shown bytes.Buffer
-	if err := runHashKey([]string{"-name", "portal", "-scopes", "idn:identity-history:read", "-new"}, nil, &line, &shown); err != nil {
+	if err := runHashKey([]string{"-name", "portal", "-scopes", "idn:identity-history:read", "-new"}, stdio{out: &line, err: &shown}); err != nil {
 		t.Fatal(err)
 	}
 	key := strings.TrimSpace(shown.String()[strings.LastIndex(shown.String(), " ")+1:])

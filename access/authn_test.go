@@ -118,6 +118,31 @@ func TestScopeForbidsOneFieldAndReturnsTheRest(t *testing.T) {
 	}
 }
 
+// A refused root field costs only itself: the issue's document, with a key
+// that may read identities but not tasks, keeps its identity.
+func TestForbiddenRootFieldCostsOnlyItself(t *testing.T) {
+	g := newGateway(t, setup{keys: keysFile(t)})
+	id := g.identityIDs(1)[0]
+	a := g.post(fmt.Sprintf(`{
+		identity(id: %q) { displayName }
+		identities(first: 1) { nodes { id } }
+		pendingTaskCount
+		tasks(first: 1) { totalCount }
+		pendingTasks(first: 1) { totalCount }
+	}`, id), "X-API-Key", historyKey)
+	if a.status != http.StatusOK || a.Data == nil {
+		t.Fatalf("status %d, data %s, errors %+v", a.status, a.Data, a.Errors)
+	}
+	if !strings.Contains(string(a.Data["identity"]), "displayName") || !strings.Contains(string(a.Data["identities"]), id[:4]) {
+		t.Errorf("the allowed roots are lost: %s", a.Data)
+	}
+	for _, f := range []string{"pendingTaskCount", "tasks", "pendingTasks"} {
+		if string(a.Data[f]) != "null" || a.code(f) != "FORBIDDEN" {
+			t.Errorf("%s: data %s code %q, want null and FORBIDDEN", f, a.Data[f], a.code(f))
+		}
+	}
+}
+
 func TestAnonymousHasEveryScope(t *testing.T) {
 	g := newGateway(t, setup{})
 	a := g.post(`{ task(id: "2c9180835d2e5168015d32f890ca1581") { id } report(taskResultId: "x") { id } }`)

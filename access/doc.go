@@ -23,7 +23,9 @@
 //
 // With keys configured, a request without a valid key is answered 401.
 // With none, every request is anonymous with every scope; CheckAnonymous
-// is the start-up rule that allows this only on loopback.
+// is the start-up rule that allows this in front of a real tenant only on
+// loopback (or when SAILGRAPH_ALLOW_ANONYMOUS says so), and says at start
+// who can reach what.
 //
 // # Scopes
 //

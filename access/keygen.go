@@ -33,7 +33,7 @@ func HashKey(key string) string {
 // must start with KeyPrefix; the line holds only its hash.
 func EntryFor(name, key string, scopes ...string) ([]byte, error) {
 	if !strings.HasPrefix(key, KeyPrefix) || len(key) < len(KeyPrefix)+32 {
-		return nil, fmt.Errorf("a key starts with %q and has at least 32 characters after it (GenerateKey makes one)", KeyPrefix)
+		return nil, fmt.Errorf("a key starts with %q and has at least 32 characters after it", KeyPrefix)
 	}
 	e := Entry{Name: name, SHA256: HashKey(key)}
 	for _, s := range scopes {

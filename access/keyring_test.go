@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,29 +64,56 @@ func TestParseKeysRefusesBadEntries(t *testing.T) {
 	}
 }
 
+// CheckAnonymous says exactly what is true: the simulated tenant on
+// loopback is no cause for alarm, a real tenant or a network address open
+// to callers without a key is, and SAILGRAPH_ALLOW_ANONYMOUS is named only
+// when it was set and made the difference.
 func TestCheckAnonymous(t *testing.T) {
 	for _, c := range []struct {
-		addr          string
-		allow         bool
-		keys          int
-		wantErr, warn bool
+		e       access.Exposure
+		level   slog.Level
+		notice  []string // substrings of the notice; nil: no notice
+		wantErr bool
 	}{
-		{addr: "127.0.0.1:8080", warn: true},
-		{addr: "[::1]:8080", warn: true},
-		{addr: "localhost:8080", warn: true},
-		{addr: ":8080", wantErr: true},
-		{addr: "0.0.0.0:8080", wantErr: true},
-		{addr: "10.1.2.3:8080", wantErr: true},
-		{addr: ":8080", allow: true, warn: true},
-		{addr: ":8080", keys: 2},
-		{addr: "nonsense", wantErr: true},
+		// The embedded default: simulated tenant, loopback, no keys.
+		{e: access.Exposure{Addr: "127.0.0.1:8080", Simulated: true}, level: slog.LevelInfo, notice: []string{"this machine", "simulated tenant"}},
+		{e: access.Exposure{Addr: "localhost:8080", Simulated: true}, level: slog.LevelInfo, notice: []string{"simulated tenant"}},
+		{e: access.Exposure{Addr: ":8080", Simulated: true}, level: slog.LevelWarn, notice: []string{"ANONYMOUS ACCESS ON A NETWORK ADDRESS", "reach :8080", "simulated tenant"}},
+		{e: access.Exposure{Addr: ":8080", Simulated: true, AllowAnonymous: true}, level: slog.LevelWarn, notice: []string{"simulated tenant"}},
+		// A real tenant.
+		{e: access.Exposure{Addr: "127.0.0.1:8080"}, level: slog.LevelWarn, notice: []string{"ANONYMOUS ACCESS", "this machine", "loopback only"}},
+		{e: access.Exposure{Addr: "[::1]:8080"}, level: slog.LevelWarn, notice: []string{"loopback only"}},
+		{e: access.Exposure{Addr: ":8080"}, wantErr: true},
+		{e: access.Exposure{Addr: "0.0.0.0:8080"}, wantErr: true},
+		{e: access.Exposure{Addr: "10.1.2.3:8080"}, wantErr: true},
+		{e: access.Exposure{Addr: ":8080", AllowAnonymous: true}, level: slog.LevelWarn, notice: []string{"ANONYMOUS ACCESS ON A NETWORK ADDRESS", "SAILGRAPH_ALLOW_ANONYMOUS=true", "reach :8080"}},
+		// Not anonymous at all.
+		{e: access.Exposure{Addr: ":8080", Keys: 2}},
+		{e: access.Exposure{Addr: ":8080", PassThrough: true}},
+		{e: access.Exposure{Addr: "127.0.0.1:8080", PassThrough: true}},
+		{e: access.Exposure{Addr: "nonsense"}, wantErr: true},
 	} {
-		warn, err := access.CheckAnonymous(c.addr, c.allow, c.keys)
-		if (err != nil) != c.wantErr || (warn != "") != c.warn {
-			t.Errorf("CheckAnonymous(%q, %v, %d) = %q, %v", c.addr, c.allow, c.keys, warn, err)
+		n, err := access.CheckAnonymous(c.e)
+		if (err != nil) != c.wantErr || (n.Message != "") != (c.notice != nil) {
+			t.Errorf("CheckAnonymous(%+v) = %+v, %v", c.e, n, err)
+			continue
 		}
-		if c.wantErr && c.addr != "nonsense" && !strings.Contains(err.Error(), "SAILGRAPH_ALLOW_ANONYMOUS") {
+		if c.wantErr && c.e.Addr != "nonsense" && !strings.Contains(err.Error(), "SAILGRAPH_ALLOW_ANONYMOUS") {
 			t.Errorf("error %q does not say how to proceed", err)
+		}
+		if c.notice == nil {
+			continue
+		}
+		if n.Level != c.level {
+			t.Errorf("CheckAnonymous(%+v): level %v, want %v", c.e, n.Level, c.level)
+		}
+		for _, want := range c.notice {
+			if !strings.Contains(n.Message, want) {
+				t.Errorf("CheckAnonymous(%+v): notice %q lacks %q", c.e, n.Message, want)
+			}
+		}
+		if !c.e.AllowAnonymous && strings.Contains(n.Message, "SAILGRAPH_ALLOW_ANONYMOUS") {
+			t.Errorf("CheckAnonymous(%+v): notice %q names a variable nobody set", c.e, n.Message)
 		}
 	}
 }

@@ -38,6 +38,13 @@ const (
 	UpstreamUnavailable Code = "UPSTREAM_UNAVAILABLE"
 	// Internal: the gateway failed; the details are in its log.
 	Internal Code = "INTERNAL"
+	// BadRequest: the HTTP request is not a GraphQL request the gateway
+	// serves (a body that is not JSON, no query, a body type other than
+	// JSON, a mutation over GET, an unsupported method or persisted-query
+	// extension); the HTTP status says which (400, 405, 406, 415).
+	BadRequest Code = "BAD_REQUEST"
+	// PayloadTooLarge: the request body is over the gateway's limit (413).
+	PayloadTooLarge Code = "PAYLOAD_TOO_LARGE"
 )
 
 // Classified is what a caller may be told about an error.
@@ -91,8 +98,10 @@ func Classify(err error) Classified {
 // HTTPStatus is the status a plain HTTP endpoint answers a code with.
 func HTTPStatus(c Code) int {
 	switch c {
-	case BadUserInput:
+	case BadUserInput, BadRequest:
 		return http.StatusBadRequest
+	case PayloadTooLarge:
+		return http.StatusRequestEntityTooLarge
 	case NotFound:
 		return http.StatusNotFound
 	case Unauthenticated, UpstreamUnavailable:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,9 @@ import (
 
 // Config is everything the gateway is configured with.
 type Config struct {
-	// Addr is the listen address (SAILGRAPH_ADDR, default ":8080").
+	// Addr is the listen address (SAILGRAPH_ADDR, default "127.0.0.1:8080":
+	// loopback only, so that nothing is served to other hosts unless asked
+	// for, e.g. with ":8080").
 	Addr string
 	// TenantURL is the tenant's API root, e.g. https://acme.api.identitynow.com
 	// (SAILGRAPH_TENANT_URL). The API bases are /beta and /v2024 under it and
@@ -98,6 +101,12 @@ type Config struct {
 	// unless AllowAnonymous (SAILGRAPH_ALLOW_ANONYMOUS=true).
 	APIKeysFile    string
 	AllowAnonymous bool
+	// CORSOrigins are the browser origins allowed to call the gateway
+	// (SAILGRAPH_CORS_ORIGINS, comma-separated, each scheme://host[:port]
+	// as a browser sends it; "*" alone for any origin, which the gateway
+	// accepts only while it serves anonymously). Empty: no CORS headers,
+	// so browsers keep pages of other origins out.
+	CORSOrigins []string
 	// PassThrough sends each caller's own ISC token upstream instead of the
 	// gateway's client credentials (SAILGRAPH_AUTH_MODE=passthrough; the
 	// default is gateway).
@@ -163,7 +172,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return d
 	}
 	c := Config{
-		Addr:            str("SAILGRAPH_ADDR", ":8080"),
+		Addr:            str("SAILGRAPH_ADDR", "127.0.0.1:8080"),
 		TenantURL:       strings.TrimRight(str("SAILGRAPH_TENANT_URL", ""), "/"),
 		ClientID:        str("SAILGRAPH_CLIENT_ID", ""),
 		ClientSecret:    getenv("SAILGRAPH_CLIENT_SECRET"),
@@ -180,18 +189,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SimSeed:         1,
 		CachePolicy:     cache.DefaultPolicy(),
 	}
+	// Booleans are spelled true or false (in any case), everywhere, and
+	// nothing else: "yes" or "1" would be a second spelling to document.
 	boolVar := func(name string, def bool) bool {
-		switch v := strings.ToLower(str(name, "")); v {
-		case "":
-			return def
-		case "true", "1", "yes":
-			return true
-		case "false", "0", "no":
-			return false
-		default:
-			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+		v := str(name, "")
+		if v == "" {
 			return def
 		}
+		b, err := parseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			return def
+		}
+		return b
 	}
 	posInt := func(name string, def, max int) int {
 		v := str(name, "")
@@ -233,6 +243,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.APIKeysFile = str("SAILGRAPH_API_KEYS_FILE", "")
 	c.AllowAnonymous = boolVar("SAILGRAPH_ALLOW_ANONYMOUS", false)
+	if v := str("SAILGRAPH_CORS_ORIGINS", ""); v != "" {
+		origins, err := ParseOrigins(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_CORS_ORIGINS: %w", err))
+		}
+		c.CORSOrigins = origins
+	}
 	switch v := strings.ToLower(str("SAILGRAPH_AUTH_MODE", "gateway")); v {
 	case "gateway":
 	case "passthrough":
@@ -257,10 +274,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.Introspection = boolVar("SAILGRAPH_INTROSPECTION", true)
 	c.ReadyRequireRedis = boolVar("SAILGRAPH_READY_REQUIRE_REDIS", true)
-	if r, err := ratelimit.ParseRate(str("SAILGRAPH_RATE_LIMIT", "100/10s")); err != nil {
-		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
-	} else {
-		c.RateLimit = r
+	// A bad rate keeps the default, so that Validate does not report the
+	// same variable a second time.
+	c.RateLimit = Rate{N: 100, Per: 10 * time.Second}
+	if v := str("SAILGRAPH_RATE_LIMIT", ""); v != "" {
+		if r, err := ratelimit.ParseRate(v); err != nil {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
+		} else {
+			c.RateLimit = r
+		}
 	}
 	if v := str("SAILGRAPH_SIM_IDENTITIES", ""); v != "" {
 		n, err := strconv.Atoi(v)
@@ -342,7 +364,14 @@ func RedisOptions(raw string) (*redis.UniversalOptions, error) {
 	}
 	hosts := strings.Split(u.Host, ",")
 	q := u.Query()
-	cluster := len(hosts) > 1 || q.Get("cluster") == "true"
+	cluster := len(hosts) > 1
+	if v := q.Get("cluster"); v != "" {
+		c, err := parseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("cluster=%s: %w", v, err)
+		}
+		cluster = cluster || c
+	}
 	q.Del("cluster")
 	single := *u
 	single.Host = hosts[0]
@@ -368,4 +397,61 @@ func RedisOptions(raw string) (*redis.UniversalOptions, error) {
 		IsClusterMode: cluster,
 	}
 	return uo, nil
+}
+
+// AnyOrigin is SAILGRAPH_CORS_ORIGINS=*.
+const AnyOrigin = "*"
+
+// ParseOrigins reads a comma-separated list of exact browser origins, as
+// a browser writes them in its Origin header (scheme://host[:port],
+// lower case, without the scheme's default port), or "*" alone. An origin
+// given with another case, a default port or a trailing slash is written
+// the browser's way; a path, a wildcard or another scheme is an error.
+func ParseOrigins(v string) ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if o == AnyOrigin {
+			out = append(out, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			return nil, fmt.Errorf("%q: want an origin such as https://portal.example.com", o)
+		case strings.Contains(u.Host, "*"):
+			return nil, fmt.Errorf("%q: list each origin exactly; wildcards are not served", o)
+		case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+			return nil, fmt.Errorf("%q: an origin is scheme://host[:port], without a path", o)
+		}
+		host := strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		scheme := strings.ToLower(u.Scheme)
+		if p := u.Port(); p != "" && !(scheme == "https" && p == "443") && !(scheme == "http" && p == "80") {
+			host += ":" + p
+		}
+		out = append(out, scheme+"://"+host)
+	}
+	if slices.Contains(out, AnyOrigin) && len(out) > 1 {
+		return nil, errors.New(`"*" stands alone: it allows every origin`)
+	}
+	return out, nil
+}
+
+// errNotBool is the one spelling rule for booleans.
+var errNotBool = errors.New("want true or false")
+
+// parseBool reads a boolean spelled true or false, in any case.
+func parseBool(v string) (bool, error) {
+	switch {
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	case strings.EqualFold(v, "false"):
+		return false, nil
+	}
+	return false, errNotBool
 }

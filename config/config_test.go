@@ -1,6 +1,8 @@
 package config
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +18,7 @@ func TestDefaults(t *testing.T) {
 	if !c.Introspection || c.PassThrough || c.AllowAnonymous || c.KeyRate.N != 0 || c.KeyCost.N != 600 || c.MaxCost != 200 {
 		t.Fatalf("defaults: %+v", c)
 	}
-	if c.Addr != ":8080" || !c.Simulated() || c.RateLimit != (Rate{N: 100, Per: 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
+	if c.Addr != "127.0.0.1:8080" || !c.Simulated() || c.RateLimit != (Rate{N: 100, Per: 10 * time.Second}) || c.RedisURL != "" || c.SimIdentities != 2000 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -97,5 +99,110 @@ func TestRedisOptions(t *testing.T) {
 	}
 	if o.ReadTimeout > time.Second {
 		t.Fatalf("Redis read timeout %v is not short", o.ReadTimeout)
+	}
+}
+
+// Variables lists exactly what FromEnv reads, and each documented default
+// is the default: setting a variable to it changes nothing.
+func TestVariablesAreWhatFromEnvReads(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := FromEnv(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := FromEnv(env(nil))
+	listed := map[string]bool{}
+	for _, v := range Variables() {
+		listed[v.Name] = true
+		if !read[v.Name] {
+			t.Errorf("Variables lists %s, which FromEnv does not read", v.Name)
+		}
+		if v.Meaning == "" || v.Default == "" {
+			t.Errorf("%s: no meaning or default", v.Name)
+		}
+		switch v.Default {
+		case "empty", "built in":
+			continue
+		}
+		c, err := FromEnv(env(map[string]string{v.Name: v.Default}))
+		if err != nil || !reflect.DeepEqual(c, base) {
+			t.Errorf("%s=%s (its documented default) is not the default: %v", v.Name, v.Default, err)
+		}
+	}
+	for name := range read {
+		if !listed[name] {
+			t.Errorf("FromEnv reads %s, which Variables does not list", name)
+		}
+	}
+}
+
+// Booleans are spelled true or false, in any case, and nothing else, in
+// every boolean variable and in the Redis URL's cluster parameter.
+func TestBooleansHaveOneSpelling(t *testing.T) {
+	for _, name := range []string{"SAILGRAPH_ALLOW_ANONYMOUS", "SAILGRAPH_INTROSPECTION", "SAILGRAPH_READY_REQUIRE_REDIS"} {
+		for _, v := range []string{"true", "TRUE", "True", "false", "FALSE", " false "} {
+			if _, err := FromEnv(env(map[string]string{name: v})); err != nil {
+				t.Errorf("%s=%q refused: %v", name, v, err)
+			}
+		}
+		for _, v := range []string{"yes", "no", "1", "0", "on", "off", "t", "enabled"} {
+			_, err := FromEnv(env(map[string]string{name: v}))
+			if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "want true or false") {
+				t.Errorf("%s=%q: %v", name, v, err)
+			}
+		}
+	}
+	c, err := FromEnv(env(map[string]string{"SAILGRAPH_ALLOW_ANONYMOUS": "True", "SAILGRAPH_INTROSPECTION": "FALSE"}))
+	if err != nil || !c.AllowAnonymous || c.Introspection {
+		t.Errorf("True/FALSE read as %v/%v: %v", c.AllowAnonymous, c.Introspection, err)
+	}
+	for v, want := range map[string]bool{"true": true, "TRUE": true, "false": false} {
+		o, err := RedisOptions("redis://cfg.example:6379?cluster=" + v)
+		if err != nil || o.IsClusterMode != want {
+			t.Errorf("cluster=%s: %+v %v", v, o, err)
+		}
+	}
+	if _, err := RedisOptions("redis://cfg.example:6379?cluster=yes"); err == nil || !strings.Contains(err.Error(), "want true or false") {
+		t.Errorf("cluster=yes: %v", err)
+	}
+}
+
+// One bad variable is one line of the error, naming it.
+func TestOneLinePerBadVariable(t *testing.T) {
+	for _, v := range Variables() {
+		// With credentials, so that a bad tenant URL is only itself.
+		_, err := FromEnv(env(map[string]string{"SAILGRAPH_CLIENT_ID": "id", "SAILGRAPH_CLIENT_SECRET": "s", v.Name: "garbage"}))
+		if err == nil {
+			continue // a value anything may be: an id, a secret, a file name
+		}
+		if lines := strings.Split(err.Error(), "\n"); len(lines) != 1 || !strings.Contains(err.Error(), v.Name) {
+			t.Errorf("%s=garbage: %d lines:\n%v", v.Name, len(lines), err)
+		}
+	}
+}
+
+// CORS origins are exact, written as a browser sends them; "*" stands
+// alone.
+func TestCORSOrigins(t *testing.T) {
+	for v, want := range map[string][]string{
+		"https://portal.example.com":                                {"https://portal.example.com"},
+		" https://Portal.Example.com:443/ , http://localhost:3000 ": {"https://portal.example.com", "http://localhost:3000"},
+		"http://127.0.0.1:80,http://[::1]:5173":                     {"http://127.0.0.1", "http://[::1]:5173"},
+		"*":                                                         {"*"},
+		"https://a.example.com,https://b.example.com:8443":          {"https://a.example.com", "https://b.example.com:8443"},
+	} {
+		c, err := FromEnv(env(map[string]string{"SAILGRAPH_CORS_ORIGINS": v}))
+		if err != nil || !slices.Equal(c.CORSOrigins, want) {
+			t.Errorf("SAILGRAPH_CORS_ORIGINS=%q: %q, %v; want %q", v, c.CORSOrigins, err, want)
+		}
+	}
+	for _, v := range []string{"portal.example.com", "https://*.example.com", "https://portal.example.com/app", "ftp://x.example",
+		"*,https://portal.example.com", "https://user@portal.example.com", "https://portal.example.com?x=1", "null"} {
+		_, err := FromEnv(env(map[string]string{"SAILGRAPH_CORS_ORIGINS": v}))
+		if err == nil || !strings.Contains(err.Error(), "SAILGRAPH_CORS_ORIGINS") {
+			t.Errorf("SAILGRAPH_CORS_ORIGINS=%q accepted: %v", v, err)
+		}
+	}
+	if c, _ := FromEnv(env(nil)); c.CORSOrigins != nil {
+		t.Errorf("CORS origins by default: %q", c.CORSOrigins)
 	}
 }

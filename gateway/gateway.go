@@ -156,18 +156,21 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// The simulated tenant holds no one's data or credentials, so the
 	// embedded default may serve it anonymously; a real tenant needs keys
 	// unless the gateway listens on loopback or anonymity is asked for.
-	warn, err := access.CheckAnonymous(cfg.Addr, cfg.AllowAnonymous || cfg.Simulated(), keys.Len())
+	notice, err := access.CheckAnonymous(access.Exposure{
+		Addr: cfg.Addr, Keys: keys.Len(), PassThrough: cfg.PassThrough,
+		Simulated: cfg.Simulated(), AllowAnonymous: cfg.AllowAnonymous,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if warn != "" {
-		g.log.Warn(warn)
+	if notice.Message != "" {
+		g.log.Log(ctx, notice.Level, notice.Message)
 	}
 
 	rdb := o.rdb
 	if rdb == nil && cfg.RedisURL != "" {
-		if rdb, err = newRedis(cfg.RedisURL); err != nil {
-			return nil, fmt.Errorf("SAILGRAPH_REDIS_URL: %w", err)
+		if rdb, err = newRedis(ctx, cfg.RedisURL); err != nil {
+			return nil, err
 		}
 		g.closers = append(g.closers, func(context.Context) error { return rdb.Close() })
 	}
@@ -207,6 +210,16 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// A request id first (so even a 401 is logged with one), then the
 	// server span, metrics and the one log line per request.
 	e.Use(ops.RequestID(), tracing.Middleware(), g.metrics.Middleware(), ops.AccessLog(g.log))
+	// Browsers on other origins (SAILGRAPH_CORS_ORIGINS): preflights are
+	// answered here, before authentication, and every answer below
+	// carries the headers a browser needs to read it.
+	corsMW, err := cors(cfg.CORSOrigins, keys.Len() == 0 && !cfg.PassThrough)
+	if err != nil {
+		return nil, err
+	}
+	if corsMW != nil {
+		e.Use(corsMW)
+	}
 	// Every body is read whole, bounded in size and time, before anything
 	// else runs.
 	e.Use(httpapi.ReadBody(httpapi.MaxRequestBody, cfg.ReadTimeout))
@@ -413,10 +426,14 @@ func tenantName(cfg config.Config) string {
 
 // newRedis connects to SAILGRAPH_REDIS_URL with short timeouts: a slow
 // Redis must cost a request milliseconds, never seconds. It does not fail
-// when Redis is down at start; the cache and the limiter fail open.
-func newRedis(raw string) (redis.UniversalClient, error) {
+// when Redis is down at start (the cache and the limiter fail open), only
+// when the Redis there is not the kind the URL says (checkRedisMode).
+func newRedis(ctx context.Context, raw string) (redis.UniversalClient, error) {
 	opts, err := config.RedisOptions(raw)
 	if err != nil {
+		return nil, fmt.Errorf("SAILGRAPH_REDIS_URL: %w", err)
+	}
+	if err := checkRedisMode(ctx, opts); err != nil {
 		return nil, err
 	}
 	opts.ContextTimeoutEnabled = true

@@ -95,3 +95,41 @@ func TestCostModelReadsEverySchemaDirective(t *testing.T) {
 		t.Error("a plain field has a cost")
 	}
 }
+
+// Every root field is nullable, so that one refused or failed root field
+// costs only itself, never the whole answer.
+func TestRootFieldsAreNullable(t *testing.T) {
+	schema := testSchema()
+	for _, root := range []*ast.Definition{schema.Query, schema.Mutation} {
+		for _, f := range root.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			if f.Type.NonNull {
+				t.Errorf("%s.%s is %s: a root field must be nullable", root.Name, f.Name, f.Type)
+			}
+		}
+	}
+}
+
+// Every field that makes its own upstream call (@cost) is nullable too:
+// it can fail alone (the tenant's budget, a bad argument, an outage), and
+// its error must cost only itself, not the object around it.
+func TestFieldsThatCallTheTenantAreNullable(t *testing.T) {
+	schema := testSchema()
+	n := 0
+	for _, def := range schema.Types {
+		for _, f := range def.Fields {
+			if f.Directives.ForName("cost") == nil {
+				continue
+			}
+			n++
+			if f.Type.NonNull {
+				t.Errorf("%s.%s is %s: a field that calls the tenant must be nullable", def.Name, f.Name, f.Type)
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d fields carry @cost: the schema's directives were not read", n)
+	}
+}

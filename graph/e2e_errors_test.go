@@ -99,9 +99,27 @@ func TestFieldErrors(t *testing.T) {
 		if err.code() != "BAD_USER_INPUT" || !strings.Contains(err.Message, "time-zone") {
 			t.Errorf("%+v", err)
 		}
-		// snapshotSummary is non-null, so its error nulls the identity;
-		// the sibling root field stands.
-		if d := dataOf[identityAndGateway](t, r); d.Identity != nil || d.Gateway == nil {
+		// The error costs only the field that failed: the identity and
+		// the sibling root field stand.
+		if d := dataOf[identityAndGateway](t, r); d.Identity == nil || d.Identity.ID != id || d.Gateway == nil || !strings.Contains(string(r.Data), `"summary":null`) {
+			t.Errorf("partial data %s", r.Data)
+		}
+	})
+
+	t.Run("a failed field in a list costs only itself", func(t *testing.T) {
+		r := e.query(`{ identities(first: 2) { nodes { id displayName events(from: "last tuesday") { totalCount } } } }`, nil)
+		if err := r.errorAt(t, "identities.nodes.0.events.from"); err.code() != "BAD_USER_INPUT" {
+			t.Errorf("%+v", err)
+		}
+		d := dataOf[struct {
+			Identities *struct {
+				Nodes []struct {
+					ID, DisplayName string
+					Events          *struct{ TotalCount *int }
+				}
+			}
+		}](t, r)
+		if d.Identities == nil || len(d.Identities.Nodes) != 2 || d.Identities.Nodes[0].DisplayName == "" || d.Identities.Nodes[0].Events != nil {
 			t.Errorf("partial data %s", r.Data)
 		}
 	})

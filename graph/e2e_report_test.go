@@ -1,10 +1,16 @@
 package graph_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/config"
+	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
@@ -26,6 +32,7 @@ type reportData struct {
 	ReportType       *string
 	TaskDefName      *string
 	Created          *time.Time
+	State            string
 	Status           *string
 	DurationMs       *float64
 	Rows             *float64
@@ -34,7 +41,7 @@ type reportData struct {
 	PDF              *string `json:"pdf"`
 }
 
-const reportFields = `id reportType taskDefName created status durationMs rows availableFormats csv: downloadUrl(format: CSV) pdf: downloadUrl(format: PDF)`
+const reportFields = `id reportType taskDefName created state status durationMs rows availableFormats csv: downloadUrl(format: CSV) pdf: downloadUrl(format: PDF)`
 
 // A report runs from startReport to a downloadable result; a wrong
 // combination of type and arguments never reaches the tenant.
@@ -72,8 +79,8 @@ func TestReports(t *testing.T) {
 	if task.ID == "" || task.ReportType != "ACCOUNTS" || task.Created == nil || task.CompletionStatus != nil || task.Report.ID != task.ID {
 		t.Fatalf("started %+v", task)
 	}
-	if task.Report.Status != nil || task.Report.CSV != nil {
-		t.Errorf("a running report has status %v and file %v", task.Report.Status, task.Report.CSV)
+	if task.Report.Status != nil || task.Report.CSV != nil || task.Report.State != "RUNNING" {
+		t.Errorf("a running report has state %s, status %v and file %v", task.Report.State, task.Report.Status, task.Report.CSV)
 	}
 	if n := e.calls.Count("startReport"); n != 1 {
 		t.Errorf("%d startReport calls", n)
@@ -85,7 +92,7 @@ func TestReports(t *testing.T) {
 		return done.Report.Status != nil
 	})
 	rep := done.Report
-	if str(rep.Status) != "SUCCESS" || str(rep.ReportType) != "ACCOUNTS" || rep.Rows == nil || *rep.Rows <= 0 || rep.DurationMs == nil || len(rep.AvailableFormats) == 0 {
+	if str(rep.Status) != "SUCCESS" || rep.State != "SUCCESS" || str(rep.ReportType) != "ACCOUNTS" || rep.Rows == nil || *rep.Rows <= 0 || rep.DurationMs == nil || len(rep.AvailableFormats) == 0 {
 		t.Fatalf("finished report %+v", rep)
 	}
 	wantCSV := "/download/reports/" + task.ID + "?format=csv"
@@ -114,8 +121,53 @@ func TestCancelReport(t *testing.T) {
 	}
 	var after struct{ Report reportData }
 	e.mustQuery(`query Q($id: ID!) { report(taskResultId: $id) { `+reportFields+` } }`, map[string]any{"id": started.StartReport.ID}, &after)
-	if str(after.Report.Status) != "TERMINATED" || after.Report.CSV != nil {
+	if str(after.Report.Status) != "TERMINATED" || after.Report.State != "TERMINATED" || after.Report.CSV != nil {
 		t.Errorf("cancelled report %+v", after.Report)
+	}
+}
+
+// A report the tenant has accepted but not started (its result has no
+// start date yet, as the spec allows) is QUEUED, with no status.
+func TestQueuedReport(t *testing.T) {
+	gw := gatewaytest.New(t, gatewaytest.Options{
+		Tenant: simtenant.Options{ReportDuration: time.Hour},
+		Config: func(c *config.Config) { c.CachePolicy = must(cache.ParsePolicy(noCache, nil)) },
+		// The simulated tenant starts every report at once; this one
+		// answers its results as a tenant with a queue would.
+		TenantHandler: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/result") {
+					next.ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				var body map[string]any
+				if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil {
+					t.Errorf("report result: %d %s", rec.Code, rec.Body)
+					return
+				}
+				delete(body, "created")
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(body)
+			})
+		},
+	})
+	r := gw.Query(`mutation { startReport(input: {reportType: IDENTITIES_DETAILS}) { id report { state status } } }`, nil)
+	var d struct {
+		StartReport struct {
+			ID     string
+			Report struct {
+				State  string
+				Status *string
+			}
+		}
+	}
+	if len(r.Errors) > 0 || json.Unmarshal(r.Data, &d) != nil {
+		t.Fatalf("startReport: %s %+v", r.Data, r.Errors)
+	}
+	if rep := d.StartReport.Report; rep.State != "QUEUED" || rep.Status != nil {
+		t.Errorf("a queued report: state %s, status %v", rep.State, rep.Status)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/sailgraph/sailgraph/graph/resolvers"
+	"github.com/sailgraph/sailgraph/internal/logtest"
 )
 
 // exchange is one HTTP answer of the GraphQL endpoint.
@@ -126,13 +127,13 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		}, 200, js, true, "", [2]string{}},
 		{"GET mutation is 405", func() exchange {
 			return get(t, srv, gr, url.Values{"query": {`mutation { cancelReport(taskResultId: "x") }`}})
-		}, 405, gr, false, "", [2]string{"Allow", "POST"}},
+		}, 405, gr, false, "BAD_REQUEST", [2]string{"Allow", "POST"}},
 		{"GET without query", func() exchange {
 			return get(t, srv, gr, url.Values{})
-		}, 400, js, false, "", [2]string{}},
+		}, 400, js, false, "BAD_REQUEST", [2]string{}},
 		{"GET with bad variables", func() exchange {
 			return get(t, srv, gr, url.Values{"query": {"{ gateway { tenant } }"}, "variables": {"{"}})
-		}, 400, js, false, "", [2]string{}},
+		}, 400, js, false, "BAD_REQUEST", [2]string{}},
 		{"POST query", func() exchange {
 			return post(t, srv, gr, js, queryBody("{ gateway { tenant simulated } }"))
 		}, 200, gr, true, "", [2]string{}},
@@ -159,23 +160,29 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		}, 400, gr, false, "GRAPHQL_VALIDATION_FAILED", [2]string{}},
 		{"body not JSON", func() exchange {
 			return post(t, srv, gr, js, "{nope")
-		}, 400, js, false, "", [2]string{}},
+		}, 400, js, false, "BAD_REQUEST", [2]string{}},
+		{"batch", func() exchange {
+			return post(t, srv, gr, js, "["+queryBody("{ gateway { tenant } }")+"]")
+		}, 400, js, false, "BAD_REQUEST", [2]string{}},
+		{"variables not an object", func() exchange {
+			return post(t, srv, gr, js, `{"query":"{ gateway { tenant } }","variables":[1]}`)
+		}, 400, js, false, "BAD_REQUEST", [2]string{}},
 		{"body without query", func() exchange {
 			return post(t, srv, gr, js, `{"variables":{}}`)
-		}, 400, js, false, "", [2]string{}},
+		}, 400, js, false, "BAD_REQUEST", [2]string{}},
 		{"body too large", func() exchange {
 			return post(t, srv, gr, js, queryBody("{ gateway { tenant } }"+strings.Repeat(" ", 5000)))
-		}, 413, js, false, "", [2]string{}},
+		}, 413, js, false, "PAYLOAD_TOO_LARGE", [2]string{}},
 		{"unsupported body type", func() exchange {
 			return post(t, srv, gr, "text/plain", "{ gateway { tenant } }")
-		}, 415, js, false, "", [2]string{}},
+		}, 415, js, false, "BAD_REQUEST", [2]string{}},
 		{"nothing acceptable", func() exchange {
 			return post(t, srv, "text/html", js, queryBody("{ gateway { tenant } }"))
-		}, 406, js, false, "", [2]string{}},
+		}, 406, js, false, "BAD_REQUEST", [2]string{}},
 		{"other methods", func() exchange {
 			req, _ := http.NewRequest(http.MethodPut, srv.URL, strings.NewReader(queryBody("{ gateway { tenant } }")))
 			return do(t, req)
-		}, 405, js, false, "", [2]string{"Allow", "GET, POST"}},
+		}, 405, js, false, "BAD_REQUEST", [2]string{"Allow", "GET, POST"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,10 +205,52 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			if tt.wantCode != "" && (len(ex.body.Errors) == 0 || ex.body.Errors[0].code() != tt.wantCode) {
 				t.Errorf("errors %+v, want code %s", ex.body.Errors, tt.wantCode)
 			}
+			for _, e := range ex.body.Errors {
+				if strings.Contains(e.Message, "Go ") || strings.Contains(e.Message, "struct") {
+					t.Errorf("the message names Go internals: %s", e.Message)
+				}
+			}
 			if h := tt.wantHeader; h[0] != "" && ex.header.Get(h[0]) != h[1] {
 				t.Errorf("%s: %q, want %q", h[0], ex.header.Get(h[0]), h[1])
 			}
 		})
+	}
+}
+
+// A caller's mistake is never reported as the gateway's fault: it gets a
+// client error code, never INTERNAL, and nothing is logged at ERROR.
+func TestClientMistakesAreNotInternal(t *testing.T) {
+	var logs logtest.Buffer
+	srv := newTestServer(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	apq := func(ext string) string {
+		return `{"query":"{ gateway { tenant } }","extensions":{"persistedQuery":` + ext + `}}`
+	}
+	for name, send := range map[string]func() exchange{
+		"mutation over GET": func() exchange {
+			return get(t, srv, mediaGraphQLResponse, url.Values{"query": {`mutation { cancelReport(taskResultId: "x") }`}})
+		},
+		"mutation over GET, legacy json": func() exchange {
+			return get(t, srv, mediaJSON, url.Values{"query": {`mutation { cancelReport(taskResultId: "x") }`}})
+		},
+		"persisted query not an object": func() exchange { return post(t, srv, mediaJSON, mediaJSON, apq(`"x"`)) },
+		"persisted query bad hash": func() exchange {
+			return post(t, srv, mediaJSON, mediaJSON, apq(`{"version":1,"sha256Hash":7}`))
+		},
+		"persisted query hash mismatch": func() exchange {
+			return post(t, srv, mediaGraphQLResponse, mediaJSON, apq(`{"version":1,"sha256Hash":"abc"}`))
+		},
+	} {
+		ex := send()
+		if ex.status < 400 && ex.status != 200 || ex.status >= 500 || len(ex.body.Errors) == 0 {
+			t.Errorf("%s: %d %+v", name, ex.status, ex.body.Errors)
+			continue
+		}
+		if c := ex.body.Errors[0].code(); c != "BAD_REQUEST" {
+			t.Errorf("%s: code %q, want BAD_REQUEST (%s)", name, c, ex.body.Errors[0].Message)
+		}
+	}
+	if n := logs.Count(`"level":"ERROR"`); n > 0 {
+		t.Errorf("client mistakes logged at ERROR:\n%s", logs.String())
 	}
 }
 

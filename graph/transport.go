@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/sailgraph/sailgraph/apierr"
 	"github.com/sailgraph/sailgraph/record"
 )
 
@@ -87,7 +89,7 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			writeProtocolError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", t.maxBodyBytes))
 			return
 		}
-		writeProtocolError(w, http.StatusBadRequest, "the body is not a GraphQL request: "+err.Error())
+		writeProtocolError(w, http.StatusBadRequest, "the body is not a GraphQL request: "+decodeProblem(err))
 		return
 	}
 	raw := &graphql.RawParams{
@@ -104,6 +106,19 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	execute(r.Context(), w, exec, raw, media, true, t.results)
+}
+
+// decodeProblem says what is wrong with a body that does not decode,
+// without naming Go types.
+func decodeProblem(err error) string {
+	te, ok := errors.AsType[*json.UnmarshalTypeError](err)
+	switch {
+	case !ok:
+		return err.Error()
+	case te.Field == "":
+		return "want a JSON object with a query (batches are not served), got a JSON " + te.Value
+	}
+	return te.Field + " must not be a JSON " + te.Value
 }
 
 // getTransport serves GET requests with the request in the URL.
@@ -166,6 +181,13 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 	}
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if errs != nil {
+		// Errors before execution are the request's; those without a
+		// code (a bad persisted-query extension) are the caller's too.
+		for _, e := range errs {
+			if _, coded := e.Extensions["code"]; !coded {
+				errcode.Set(e, string(apierr.BadRequest))
+			}
+		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
 		if wait, refused := record.From(ctx).Refusal(); refused { // the caller's fair share
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
@@ -177,9 +199,9 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 	}
 	if !mutationsAllowed && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{
-			gqlerror.Errorf("a %s must be sent with POST", opCtx.Operation.Operation),
-		})
+		e := gqlerror.Errorf("a %s must be sent with POST", opCtx.Operation.Operation)
+		errcode.Set(e, string(apierr.BadRequest))
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{e})
 		writeJSON(w, media, http.StatusMethodNotAllowed, requestErrorBody(resp))
 		return
 	}
@@ -222,11 +244,16 @@ func requestErrorBody(resp *graphql.Response) any {
 	}{resp.Errors, resp.Extensions}
 }
 
-// writeProtocolError answers a request that is not a GraphQL request at all.
+// writeProtocolError answers a request that is not a GraphQL request at
+// all: PAYLOAD_TOO_LARGE for 413, BAD_REQUEST for the rest.
 func writeProtocolError(w http.ResponseWriter, status int, msg string) {
+	code := apierr.BadRequest
+	if status == http.StatusRequestEntityTooLarge {
+		code = apierr.PayloadTooLarge
+	}
 	writeJSON(w, mediaJSON, status, struct {
 		Errors gqlerror.List `json:"errors"`
-	}{gqlerror.List{{Message: msg}}})
+	}{gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
 }
 
 // writeJSON writes body as JSON with status and returns the bytes

@@ -13,7 +13,7 @@ import (
 
 // AccessLog is the echo middleware that writes one structured line per
 // request when it ends: method, path (never the query string), route,
-// status, bytes, duration, request id, GraphQL operation, upstream calls
+// status, bytes, duration_ms, request id, GraphQL operation, upstream calls
 // made and cache hits, and the trace id when tracing is on. It logs no
 // header, so no credential can reach it. 5xx answers are logged at Warn,
 // the rest at Info. It turns a handler's error into its response (echo's
@@ -42,7 +42,9 @@ func AccessLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("route", c.Path()),
 				slog.Int("status", res.Status),
 				slog.Int64("bytes", res.Size),
-				slog.Duration("duration", time.Since(start)),
+				// In milliseconds, with microseconds: a bare number
+				// whose unit is in its name.
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 				slog.String("request_id", r.ID()),
 			)
 			if op := r.Operation(); op != "" {

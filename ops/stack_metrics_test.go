@@ -81,8 +81,12 @@ func TestTrafficShowsInMetricsLogsAndUpstream(t *testing.T) {
 	if l3["operation"] != "Two" || l3["upstream_calls"].(float64) != 0 || l3["cache_hits"].(float64) < 1 || l3["result_cache"] != "miss" {
 		t.Errorf("third request's line (an upstream cache hit): %v", l3)
 	}
-	if _, ok := l1["duration"]; !ok {
-		t.Error("no duration in the request line")
+	// The duration says its unit: milliseconds, as a number.
+	if ms, ok := l1["duration_ms"].(float64); !ok || ms <= 0 || ms > 60_000 {
+		t.Errorf("duration_ms %v in the request line", l1["duration_ms"])
+	}
+	if _, ok := l1["duration"]; ok {
+		t.Error("a duration without a unit in the request line")
 	}
 
 	// No secret in any line: not the caller's, not the tenant credentials,

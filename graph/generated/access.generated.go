@@ -1980,16 +1980,6 @@ func (ec *executionContext) marshalNAccessItem2ᚕgithubᚗcomᚋsailgraphᚋsai
 	return ret
 }
 
-func (ec *executionContext) marshalNAccessItemConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccessItemConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._AccessItemConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNAccessItemEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -2075,6 +2065,32 @@ func (ec *executionContext) marshalNAppRef2ᚖgithubᚗcomᚋsailgraphᚋsailgra
 		return graphql.Null
 	}
 	return ec._AppRef(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAccessItem2ᚕgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AccessItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessItem2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAccessItemConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccessItemConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccessItemConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOAccessItemFilter2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemFilter(ctx context.Context, v any) (*model.AccessItemFilter, error) {

@@ -20,7 +20,7 @@ import (
 
 type MutationResolver interface {
 	StartReport(ctx context.Context, input model.StartReportInput) (*model.ReportTask, error)
-	CancelReport(ctx context.Context, taskResultID string) (bool, error)
+	CancelReport(ctx context.Context, taskResultID string) (*bool, error)
 	ExportPotentialRole(ctx context.Context, sessionID string, potentialRoleID string, minEntitlementPopularity *int, includeCommonAccess *bool) (*model.RoleMiningExport, error)
 	UpdateTaskStatus(ctx context.Context, id string, operations []*model.JSONPatchOperationInput) (*model.TaskStatus, error)
 }
@@ -33,7 +33,7 @@ type QueryResolver interface {
 	Task(ctx context.Context, id string) (*model.TaskStatus, error)
 	Tasks(ctx context.Context, filter *model.TaskFilter, orderBy []*model.TaskOrder, first *int, after *string) (*model.TaskStatusConnection, error)
 	PendingTasks(ctx context.Context, first *int, after *string) (*model.TaskStatusConnection, error)
-	PendingTaskCount(ctx context.Context) (int, error)
+	PendingTaskCount(ctx context.Context) (*int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -370,10 +370,10 @@ func (ec *executionContext) _Mutation_startReport(ctx context.Context, field gra
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportTask) graphql.Marshaler {
-			return ec.marshalNReportTask2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTask(ctx, selections, v)
+			return ec.marshalOReportTask2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTask(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_startReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -418,11 +418,11 @@ func (ec *executionContext) _Mutation_cancelReport(ctx context.Context, field gr
 			directive1 := func(ctx context.Context) (any, error) {
 				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"sp:report:manage"})
 				if err != nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, err
 				}
 				if ec.Directives.Scope == nil {
-					var zeroVal bool
+					var zeroVal *bool
 					return zeroVal, errors.New("directive scope is not implemented")
 				}
 				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
@@ -431,11 +431,11 @@ func (ec *executionContext) _Mutation_cancelReport(ctx context.Context, field gr
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_cancelReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -494,10 +494,10 @@ func (ec *executionContext) _Mutation_exportPotentialRole(ctx context.Context, f
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleMiningExport) graphql.Marshaler {
-			return ec.marshalNRoleMiningExport2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐRoleMiningExport(ctx, selections, v)
+			return ec.marshalORoleMiningExport2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐRoleMiningExport(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_exportPotentialRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -556,10 +556,10 @@ func (ec *executionContext) _Mutation_updateTaskStatus(ctx context.Context, fiel
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskStatus) graphql.Marshaler {
-			return ec.marshalNTaskStatus2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatus(ctx, selections, v)
+			return ec.marshalOTaskStatus2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatus(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_updateTaskStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -645,10 +645,10 @@ func (ec *executionContext) _Query_gateway(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Gateway) graphql.Marshaler {
-			return ec.marshalNGateway2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐGateway(ctx, selections, v)
+			return ec.marshalOGateway2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐGateway(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_gateway(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -696,10 +696,10 @@ func (ec *executionContext) _Query_identities(ctx context.Context, field graphql
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityConnection) graphql.Marshaler {
-			return ec.marshalNIdentityConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityConnection(ctx, selections, v)
+			return ec.marshalOIdentityConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_identities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1006,10 +1006,10 @@ func (ec *executionContext) _Query_tasks(ctx context.Context, field graphql.Coll
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskStatusConnection) graphql.Marshaler {
-			return ec.marshalNTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx, selections, v)
+			return ec.marshalOTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1068,10 +1068,10 @@ func (ec *executionContext) _Query_pendingTasks(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskStatusConnection) graphql.Marshaler {
-			return ec.marshalNTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx, selections, v)
+			return ec.marshalOTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_pendingTasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1115,11 +1115,11 @@ func (ec *executionContext) _Query_pendingTaskCount(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				anyOf, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"idn:task-management:read", "idn:task-management:write"})
 				if err != nil {
-					var zeroVal int
+					var zeroVal *int
 					return zeroVal, err
 				}
 				if ec.Directives.Scope == nil {
-					var zeroVal int
+					var zeroVal *int
 					return zeroVal, errors.New("directive scope is not implemented")
 				}
 				return ec.Directives.Scope(ctx, nil, directive0, anyOf)
@@ -1128,11 +1128,11 @@ func (ec *executionContext) _Query_pendingTaskCount(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_pendingTaskCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1251,28 +1251,28 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startReport(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cancelReport":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelReport(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "exportPotentialRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_exportPotentialRole(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "updateTaskStatus":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateTaskStatus(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -1369,7 +1369,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_gateway(ctx, field)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -1391,7 +1391,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_identities(ctx, field)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -1501,7 +1501,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_tasks(ctx, field)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -1523,7 +1523,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_pendingTasks(ctx, field)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -1545,7 +1545,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_pendingTaskCount(ctx, field)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res

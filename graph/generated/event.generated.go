@@ -2744,16 +2744,6 @@ func (ec *executionContext) marshalNIdentityEvent2ᚕgithubᚗcomᚋsailgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNIdentityEventConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentityEventConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._IdentityEventConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNIdentityEventEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentityEventEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -2859,6 +2849,13 @@ func (ec *executionContext) marshalOGovernanceEventType2ᚖgithubᚗcomᚋsailgr
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOIdentityEventConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentityEventConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentityEventConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {

@@ -157,11 +157,8 @@ func (ec *executionContext) _Gateway(ctx context.Context, sel ast.SelectionSet, 
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNGateway2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐGateway(ctx context.Context, sel ast.SelectionSet, v *model.Gateway) graphql.Marshaler {
+func (ec *executionContext) marshalOGateway2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐGateway(ctx context.Context, sel ast.SelectionSet, v *model.Gateway) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
 		return graphql.Null
 	}
 	return ec._Gateway(ctx, sel, v)

@@ -880,10 +880,10 @@ func (ec *executionContext) _Identity_accessItemCounts(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccessItemCount) graphql.Marshaler {
-			return ec.marshalNAccessItemCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCountᚄ(ctx, selections, v)
+			return ec.marshalOAccessItemCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCountᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Identity_accessItemCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -959,10 +959,10 @@ func (ec *executionContext) _Identity_accessItems(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccessItemConnection) graphql.Marshaler {
-			return ec.marshalNAccessItemConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemConnection(ctx, selections, v)
+			return ec.marshalOAccessItemConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Identity_accessItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1003,10 +1003,10 @@ func (ec *executionContext) _Identity_events(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityEventConnection) graphql.Marshaler {
-			return ec.marshalNIdentityEventConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventConnection(ctx, selections, v)
+			return ec.marshalOIdentityEventConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEventConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Identity_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1047,10 +1047,10 @@ func (ec *executionContext) _Identity_snapshots(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentitySnapshotConnection) graphql.Marshaler {
-			return ec.marshalNIdentitySnapshotConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotConnection(ctx, selections, v)
+			return ec.marshalOIdentitySnapshotConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Identity_snapshots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1135,10 +1135,10 @@ func (ec *executionContext) _Identity_snapshotSummary(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Metric) graphql.Marshaler {
-			return ec.marshalNMetric2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetricᚄ(ctx, selections, v)
+			return ec.marshalOMetric2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetricᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Identity_snapshotSummary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1179,10 +1179,10 @@ func (ec *executionContext) _Identity_compare(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccessChangeCount) graphql.Marshaler {
-			return ec.marshalNAccessChangeCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCountᚄ(ctx, selections, v)
+			return ec.marshalOAccessChangeCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCountᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Identity_compare(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1223,10 +1223,10 @@ func (ec *executionContext) _Identity_accessDiff(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccessItemDiffConnection) graphql.Marshaler {
-			return ec.marshalNAccessItemDiffConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffConnection(ctx, selections, v)
+			return ec.marshalOAccessItemDiffConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Identity_accessDiff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1509,10 +1509,10 @@ func (ec *executionContext) _IdentitySnapshot_accessItemCounts(ctx context.Conte
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccessItemCount) graphql.Marshaler {
-			return ec.marshalNAccessItemCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCountᚄ(ctx, selections, v)
+			return ec.marshalOAccessItemCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCountᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IdentitySnapshot_accessItemCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1565,10 +1565,10 @@ func (ec *executionContext) _IdentitySnapshot_accessItems(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.AccessItem) graphql.Marshaler {
-			return ec.marshalNAccessItem2ᚕgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemᚄ(ctx, selections, v)
+			return ec.marshalOAccessItem2ᚕgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IdentitySnapshot_accessItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2180,7 +2180,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Identity_accessItemCounts(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2294,7 +2294,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Identity_accessItems(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2332,7 +2332,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Identity_events(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2370,7 +2370,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Identity_snapshots(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2446,7 +2446,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Identity_snapshotSummary(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2484,7 +2484,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Identity_compare(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2522,7 +2522,7 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Identity_accessDiff(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2737,7 +2737,7 @@ func (ec *executionContext) _IdentitySnapshot(ctx context.Context, sel ast.Selec
 					}
 				}()
 				res = ec._IdentitySnapshot_accessItemCounts(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -2813,7 +2813,7 @@ func (ec *executionContext) _IdentitySnapshot(ctx context.Context, sel ast.Selec
 					}
 				}()
 				res = ec._IdentitySnapshot_accessItems(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -3020,22 +3020,6 @@ func (ec *executionContext) marshalNAccessChange2githubᚗcomᚋsailgraphᚋsail
 	return v
 }
 
-func (ec *executionContext) marshalNAccessChangeCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessChangeCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNAccessChangeCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCount(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNAccessChangeCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCount(ctx context.Context, sel ast.SelectionSet, v *model.AccessChangeCount) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -3044,22 +3028,6 @@ func (ec *executionContext) marshalNAccessChangeCount2ᚖgithubᚗcomᚋsailgrap
 		return graphql.Null
 	}
 	return ec._AccessChangeCount(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNAccessItemCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNAccessItemCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCount(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNAccessItemCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCount(ctx context.Context, sel ast.SelectionSet, v *model.AccessItemCount) graphql.Marshaler {
@@ -3096,16 +3064,6 @@ func (ec *executionContext) marshalNAccessItemDiff2ᚖgithubᚗcomᚋsailgraph�
 		return graphql.Null
 	}
 	return ec._AccessItemDiff(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNAccessItemDiffConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccessItemDiffConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._AccessItemDiffConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAccessItemDiffEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemDiffEdge) graphql.Marshaler {
@@ -3160,16 +3118,6 @@ func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋsailgraphᚋsailg
 	return ec._Identity(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNIdentityConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentityConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._IdentityConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNIdentityEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentityEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -3222,16 +3170,6 @@ func (ec *executionContext) marshalNIdentitySnapshot2ᚖgithubᚗcomᚋsailgraph
 	return ec._IdentitySnapshot(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNIdentitySnapshotConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentitySnapshotConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._IdentitySnapshotConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNIdentitySnapshotEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentitySnapshotEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -3258,7 +3196,93 @@ func (ec *executionContext) marshalNIdentitySnapshotEdge2ᚖgithubᚗcomᚋsailg
 	return ec._IdentitySnapshotEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMetric2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Metric) graphql.Marshaler {
+func (ec *executionContext) marshalNMetric2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetric(ctx context.Context, sel ast.SelectionSet, v *model.Metric) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Metric(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAccessChangeCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessChangeCount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessChangeCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessChangeCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAccessItemCount2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessItemCount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessItemCount2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAccessItemDiffConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐAccessItemDiffConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccessItemDiffConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccessItemDiffConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIdentity2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentity(ctx context.Context, sel ast.SelectionSet, v *model.Identity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Identity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIdentityConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentityConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentityConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIdentitySnapshot2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshot(ctx context.Context, sel ast.SelectionSet, v *model.IdentitySnapshot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentitySnapshot(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIdentitySnapshotConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshotConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentitySnapshotConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentitySnapshotConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMetric2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Metric) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -3272,30 +3296,6 @@ func (ec *executionContext) marshalNMetric2ᚕᚖgithubᚗcomᚋsailgraphᚋsail
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNMetric2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐMetric(ctx context.Context, sel ast.SelectionSet, v *model.Metric) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._Metric(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOIdentity2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentity(ctx context.Context, sel ast.SelectionSet, v *model.Identity) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._Identity(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOIdentitySnapshot2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐIdentitySnapshot(ctx context.Context, sel ast.SelectionSet, v *model.IdentitySnapshot) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._IdentitySnapshot(ctx, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************

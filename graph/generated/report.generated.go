@@ -138,6 +138,29 @@ func (ec *executionContext) fieldContext_Report_created(_ context.Context, field
 	return graphql.NewScalarFieldContext("Report", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
+func (ec *executionContext) _Report_state(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportState) graphql.Marshaler {
+			return ec.marshalNReportState2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, errors.New("field of type ReportState does not have child fields"))
+}
+
 func (ec *executionContext) _Report_status(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1087,6 +1110,11 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "state":
+			out.Values[i] = ec._Report_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Report_status(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -1409,14 +1437,14 @@ func (ec *executionContext) marshalNReportFormat2ᚕgithubᚗcomᚋsailgraphᚋs
 	return ret
 }
 
-func (ec *executionContext) marshalNReportTask2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTask(ctx context.Context, sel ast.SelectionSet, v *model.ReportTask) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._ReportTask(ctx, sel, v)
+func (ec *executionContext) unmarshalNReportState2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportState(ctx context.Context, v any) (model.ReportState, error) {
+	var res model.ReportState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportState2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportState(ctx context.Context, sel ast.SelectionSet, v model.ReportState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNReportTaskMessage2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTaskMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReportTaskMessage) graphql.Marshaler {
@@ -1567,6 +1595,13 @@ func (ec *executionContext) marshalOReportStatus2ᚖgithubᚗcomᚋsailgraphᚋs
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOReportTask2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportTask(ctx context.Context, sel ast.SelectionSet, v *model.ReportTask) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReportTask(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOReportType2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportType(ctx context.Context, v any) (*model.ReportType, error) {

@@ -288,11 +288,16 @@ type AccessItemEdge {
 
 """
 The root of every read. Each domain file (gateway, identity, task, report,
-rolemining) extends it with its own fields.
+rolemining) extends it with its own fields. Every root field is nullable,
+and so is every field that makes its own upstream call (@cost): one that is
+refused or fails is null with its error, and the rest keeps its data.
 """
 type Query
 
-"The root of every write. Mutations run one after another, in document order."
+"""
+The root of every write. Mutations run one after another, in document
+order; each root field is nullable, so one that fails costs only itself.
+"""
 type Mutation
 
 "An instant in RFC 3339 form, e.g. ` + "`" + `2024-03-01T13:00:00Z` + "`" + `. Answers always carry milliseconds and UTC."
@@ -500,7 +505,7 @@ type IdentityEventEdge {
 `, BuiltIn: false},
 	{Name: "../gateway.graphqls", Input: `extend type Query {
   "What this gateway is connected to."
-  gateway: Gateway!
+  gateway: Gateway
 }
 
 "The gateway itself: which tenant it fronts."
@@ -522,7 +527,7 @@ extend type Query {
   be at most 1000. ` + "`" + `totalCount` + "`" + ` is always null: the tenant cannot count
   identities.
   """
-  identities(startsWith: String, active: Boolean, deleted: Boolean, first: Int, after: String): IdentityConnection!
+  identities(startsWith: String, active: Boolean, deleted: Boolean, first: Int, after: String): IdentityConnection
     @cost(paged: true) @scope(anyOf: ["idn:identity-history:read", "idn:identity-history:manage"])
   "One identity, as it is now; null (with a NOT_FOUND error) for an unknown id."
   identity(id: ID!): Identity @cost @scope(anyOf: ["idn:identity-history:read", "idn:identity-history:manage"])
@@ -546,7 +551,7 @@ type Identity {
   "The date of the snapshot that describes the identity now."
   snapshotDate: DateTime @cost(group: "identity")
   "How many access items of each type the identity holds."
-  accessItemCounts: [AccessItemCount!]! @cost(group: "identity")
+  accessItemCounts: [AccessItemCount!] @cost(group: "identity")
   "The identity's attributes (department, location, ...)."
   attributes: JSON @cost(group: "identity")
   "When the identity was first seen."
@@ -564,7 +569,7 @@ type Identity {
     query: String
     first: Int
     after: String
-  ): AccessItemConnection! @cost(paged: true)
+  ): AccessItemConnection @cost(paged: true)
 
   "Access events, newest first, up to ` + "`" + `from` + "`" + ` (default now)."
   events(
@@ -573,20 +578,20 @@ type Identity {
     accessItemTypes: [AccessItemType!]
     first: Int
     after: String
-  ): IdentityEventConnection! @cost(paged: true)
+  ): IdentityEventConnection @cost(paged: true)
 
   "The dates at which the identity's history has a snapshot, from ` + "`" + `start` + "`" + `."
-  snapshots(start: DateTime, interval: Interval, first: Int, after: String): IdentitySnapshotConnection!
+  snapshots(start: DateTime, interval: Interval, first: Int, after: String): IdentitySnapshotConnection
     @cost(paged: true)
 
   "The identity as it was at ` + "`" + `date` + "`" + `; null (with NOT_FOUND) when there is no snapshot then."
   snapshot(date: DateTime!): IdentitySnapshot @cost
 
   "Counts of changes per month (default) or day, before ` + "`" + `before` + "`" + `, in ` + "`" + `timeZone` + "`" + ` (default UTC)."
-  snapshotSummary(before: DateTime, interval: Interval, timeZone: String): [Metric!]! @cost
+  snapshotSummary(before: DateTime, interval: Interval, timeZone: String): [Metric!] @cost
 
   "How many access items of each type were added and removed between two snapshots."
-  compare(snapshot1: DateTime, snapshot2: DateTime, accessItemTypes: [AccessItemType!]): [AccessChangeCount!]! @cost
+  compare(snapshot1: DateTime, snapshot2: DateTime, accessItemTypes: [AccessItemType!]): [AccessChangeCount!] @cost
 
   """
   The access items of one type added or removed between two snapshots:
@@ -599,7 +604,7 @@ type Identity {
     associated: Boolean
     first: Int
     after: String
-  ): AccessItemDiffConnection! @cost(paged: true)
+  ): AccessItemDiffConnection @cost(paged: true)
 }
 
 "How many access items of one type an identity holds."
@@ -615,10 +620,10 @@ type IdentitySnapshot {
   "The identity's id."
   identityId: ID!
   displayName: String @cost(group: "snapshot")
-  accessItemCounts: [AccessItemCount!]! @cost(group: "snapshot")
+  accessItemCounts: [AccessItemCount!] @cost(group: "snapshot")
   attributes: JSON @cost(group: "snapshot")
   "The access the identity held at that date, of one type or of all types."
-  accessItems(type: AccessItemType): [AccessItem!]! @cost
+  accessItems(type: AccessItemType): [AccessItem!] @cost
 }
 
 "One bucket of a date histogram."
@@ -701,9 +706,9 @@ extend type Mutation {
   (e.g. ` + "`" + `reportType: ACCOUNTS, accounts: {...}` + "`" + `); arguments of another type,
   or missing required ones, are a BAD_USER_INPUT error and nothing starts.
   """
-  startReport(input: StartReportInput!): ReportTask! @cost @scope(anyOf: ["sp:report:manage"])
+  startReport(input: StartReportInput!): ReportTask @cost @scope(anyOf: ["sp:report:manage"])
   "Cancels a running report. True when the tenant accepted the cancellation."
-  cancelReport(taskResultId: ID!): Boolean! @cost @scope(anyOf: ["sp:report:manage"])
+  cancelReport(taskResultId: ID!): Boolean @cost @scope(anyOf: ["sp:report:manage"])
 }
 
 "The kinds of reports."
@@ -723,8 +728,23 @@ enum ReportFormat {
   PDF
 }
 
-"How a report run ended (or that it still runs)."
+"How a report run ended."
 enum ReportStatus {
+  SUCCESS
+  FAILURE
+  WARNING
+  TERMINATED
+}
+
+"""
+Where a report run stands, always known: a UI can switch on it. QUEUED and
+RUNNING come before the run's final status; the others are that status.
+"""
+enum ReportState {
+  "Accepted, but the tenant has not started processing it (its result has no start date yet)."
+  QUEUED
+  "The tenant is processing it (its result has a start date and no status)."
+  RUNNING
   SUCCESS
   FAILURE
   WARNING
@@ -739,7 +759,9 @@ type Report {
   "The task definition that ran, usually the report's name."
   taskDefName: String
   created: DateTime
-  "How the report ended; null while it runs."
+  "Where the run stands: QUEUED, RUNNING, then its final status."
+  state: ReportState!
+  "How the report ended; null while it is queued or runs (see ` + "`" + `state` + "`" + `)."
   status: ReportStatus
   "How long the report took, in milliseconds."
   durationMs: Float
@@ -869,7 +891,7 @@ extend type Mutation {
     minEntitlementPopularity: Int
     "False leaves out entitlements that are common across the whole organization."
     includeCommonAccess: Boolean
-  ): RoleMiningExport! @cost @scope(anyOf: ["iai:access-modeling:manage"])
+  ): RoleMiningExport @cost @scope(anyOf: ["iai:access-modeling:manage"])
 }
 
 "The state of a role-mining export."
@@ -905,13 +927,13 @@ extend type Query {
   ordered by ` + "`" + `orderBy` + "`" + ` (default: newest first). ` + "`" + `first` + "`" + ` defaults to 50 and
   may be at most 1000.
   """
-  tasks(filter: TaskFilter, orderBy: [TaskOrder!], first: Int, after: String): TaskStatusConnection!
+  tasks(filter: TaskFilter, orderBy: [TaskOrder!], first: Int, after: String): TaskStatusConnection
     @cost(paged: true) @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
   "Tasks still running."
-  pendingTasks(first: Int, after: String): TaskStatusConnection! @cost(paged: true)
+  pendingTasks(first: Int, after: String): TaskStatusConnection @cost(paged: true)
     @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
   "How many tasks are still running."
-  pendingTaskCount: Int! @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
+  pendingTaskCount: Int @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
 }
 
 extend type Mutation {
@@ -919,7 +941,7 @@ extend type Mutation {
   Changes a task with JSON Patch operations, e.g. to clear a stuck task:
   ` + "`" + `[{op: REPLACE, path: "/completionStatus", value: "Error"}]` + "`" + `.
   """
-  updateTaskStatus(id: ID!, operations: [JsonPatchOperationInput!]!): TaskStatus! @cost @scope(anyOf: ["idn:task-management:write"])
+  updateTaskStatus(id: ID!, operations: [JsonPatchOperationInput!]!): TaskStatus @cost @scope(anyOf: ["idn:task-management:write"])
 }
 
 "A background task and how it went."
@@ -1448,6 +1470,8 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 		return ec.fieldContext_Report_taskDefName(ctx, field)
 	case "created":
 		return ec.fieldContext_Report_created(ctx, field)
+	case "state":
+		return ec.fieldContext_Report_state(ctx, field)
 	case "status":
 		return ec.fieldContext_Report_status(ctx, field)
 	case "durationMs":

@@ -1742,16 +1742,6 @@ func (ec *executionContext) marshalNTaskStatus2ᚖgithubᚗcomᚋsailgraphᚋsai
 	return ec._TaskStatus(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx context.Context, sel ast.SelectionSet, v *model.TaskStatusConnection) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._TaskStatusConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNTaskStatusEdge2ᚕᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaskStatusEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -1893,6 +1883,13 @@ func (ec *executionContext) marshalOTaskStatus2ᚖgithubᚗcomᚋsailgraphᚋsai
 		return graphql.Null
 	}
 	return ec._TaskStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTaskStatusConnection2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskStatusConnection(ctx context.Context, sel ast.SelectionSet, v *model.TaskStatusConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TaskStatusConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTaskTarget2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐTaskTarget(ctx context.Context, sel ast.SelectionSet, v *model.TaskTarget) graphql.Marshaler {

@@ -369,7 +369,8 @@ type Metric struct {
 	Value float64    `json:"value"`
 }
 
-// The root of every write. Mutations run one after another, in document order.
+// The root of every write. Mutations run one after another, in document
+// order; each root field is nullable, so one that fails costs only itself.
 type Mutation struct {
 }
 
@@ -388,7 +389,9 @@ type Person struct {
 }
 
 // The root of every read. Each domain file (gateway, identity, task, report,
-// rolemining) extends it with its own fields.
+// rolemining) extends it with its own fields. Every root field is nullable,
+// and so is every field that makes its own upstream call (@cost): one that is
+// refused or fails is null with its error, and the rest keeps its data.
 type Query struct {
 }
 
@@ -1135,7 +1138,74 @@ func (e ReportFormat) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// How a report run ended (or that it still runs).
+// Where a report run stands, always known: a UI can switch on it. QUEUED and
+// RUNNING come before the run's final status; the others are that status.
+type ReportState string
+
+const (
+	// Accepted, but the tenant has not started processing it (its result has no start date yet).
+	ReportStateQueued ReportState = "QUEUED"
+	// The tenant is processing it (its result has a start date and no status).
+	ReportStateRunning    ReportState = "RUNNING"
+	ReportStateSuccess    ReportState = "SUCCESS"
+	ReportStateFailure    ReportState = "FAILURE"
+	ReportStateWarning    ReportState = "WARNING"
+	ReportStateTerminated ReportState = "TERMINATED"
+)
+
+var AllReportState = []ReportState{
+	ReportStateQueued,
+	ReportStateRunning,
+	ReportStateSuccess,
+	ReportStateFailure,
+	ReportStateWarning,
+	ReportStateTerminated,
+}
+
+func (e ReportState) IsValid() bool {
+	switch e {
+	case ReportStateQueued, ReportStateRunning, ReportStateSuccess, ReportStateFailure, ReportStateWarning, ReportStateTerminated:
+		return true
+	}
+	return false
+}
+
+func (e ReportState) String() string {
+	return string(e)
+}
+
+func (e *ReportState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportState", str)
+	}
+	return nil
+}
+
+func (e ReportState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a report run ended.
 type ReportStatus string
 
 const (

@@ -9,6 +9,7 @@ type Report struct {
 	ReportType       *ReportType
 	TaskDefName      *string
 	Created          *time.Time
+	State            ReportState
 	Status           *ReportStatus
 	DurationMs       *float64
 	Rows             *float64

@@ -155,6 +155,7 @@ func reportOf(taskResultID string, res *reports.Result) *model.Report {
 		created := res.Created
 		out.Created = &created
 	}
+	out.State = reportState(res)
 	if st := model.ReportStatus(res.Status); st.IsValid() {
 		out.Status = &st
 	}
@@ -170,6 +171,20 @@ func reportOf(taskResultID string, res *reports.Result) *model.Report {
 		out.AvailableFormats = []model.ReportFormat{}
 	}
 	return out
+}
+
+// reportState is where a run stands. ReportResults has a status only once
+// the run has ended; before that, its created date ("report processing
+// start date" in the spec) tells a run the tenant is processing from one
+// it has accepted but not started.
+func reportState(res *reports.Result) model.ReportState {
+	if st := model.ReportState(res.Status); res.Status != "" && st.IsValid() {
+		return st
+	}
+	if res.Created.IsZero() {
+		return model.ReportStateQueued
+	}
+	return model.ReportStateRunning
 }
 
 // reportDownloadURL is where the gateway streams r's file in format, or

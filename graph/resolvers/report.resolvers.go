@@ -26,11 +26,12 @@ func (r *mutationResolver) StartReport(ctx context.Context, input model.StartRep
 }
 
 // CancelReport is the resolver for the cancelReport field.
-func (r *mutationResolver) CancelReport(ctx context.Context, taskResultID string) (bool, error) {
+func (r *mutationResolver) CancelReport(ctx context.Context, taskResultID string) (*bool, error) {
 	if err := r.Reports.CancelReport(ctx, taskResultID); err != nil {
-		return false, err
+		return nil, err
 	}
-	return true, nil
+	accepted := true
+	return &accepted, nil
 }
 
 // Report is the resolver for the report field.

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/sailgraph/sailgraph/graph/model"
 	"github.com/sailgraph/sailgraph/upstream/reports"
@@ -74,5 +75,32 @@ func TestDownloadURLs(t *testing.T) {
 	}
 	if e := r.exportOf(role, &rolemining.Export{ExportID: "x", Status: rolemining.StateInProgress}); e.DownloadURL != nil {
 		t.Errorf("url %q for an export in progress", *e.DownloadURL)
+	}
+}
+
+// A report's state is always known: its final status once it has one,
+// before that RUNNING when the tenant has started it (its result has a
+// start date), QUEUED when it has not.
+func TestReportState(t *testing.T) {
+	started := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		res  reports.Result
+		want model.ReportState
+	}{
+		{reports.Result{}, model.ReportStateQueued},
+		{reports.Result{Created: started}, model.ReportStateRunning},
+		{reports.Result{Created: started, Status: reports.StatusSuccess}, model.ReportStateSuccess},
+		{reports.Result{Created: started, Status: reports.StatusFailure}, model.ReportStateFailure},
+		{reports.Result{Created: started, Status: reports.StatusWarning}, model.ReportStateWarning},
+		{reports.Result{Created: started, Status: reports.StatusTerminated}, model.ReportStateTerminated},
+		{reports.Result{Status: reports.StatusTerminated}, model.ReportStateTerminated}, // cancelled while queued
+	} {
+		rep := reportOf("r1", &tt.res)
+		if rep.State != tt.want {
+			t.Errorf("%+v: state %s, want %s", tt.res, rep.State, tt.want)
+		}
+		if final := tt.res.Status != ""; final != (rep.Status != nil) || final && string(*rep.Status) != string(rep.State) {
+			t.Errorf("%+v: status %v beside state %s", tt.res, rep.Status, rep.State)
+		}
 	}
 }

@@ -65,6 +65,10 @@ func (r *queryResolver) PendingTasks(ctx context.Context, first *int, after *str
 }
 
 // PendingTaskCount is the resolver for the pendingTaskCount field.
-func (r *queryResolver) PendingTaskCount(ctx context.Context) (int, error) {
-	return once(ctx, newKey("getPendingTaskHeaders"), r.TaskStatus.CountPendingTasks)
+func (r *queryResolver) PendingTaskCount(ctx context.Context) (*int, error) {
+	n, err := once(ctx, newKey("getPendingTaskHeaders"), r.TaskStatus.CountPendingTasks)
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
 }
