@@ -16,6 +16,7 @@ import (
 
 	"github.com/sailgraph/sailgraph/cache"
 	"github.com/sailgraph/sailgraph/ratelimit"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // Config is everything the gateway is configured with.
@@ -49,6 +50,11 @@ type Config struct {
 	// RateLimit is the tenant's budget per client id and API version
 	// (SAILGRAPH_RATE_LIMIT, default "100/10s").
 	RateLimit Rate
+	// RateLimits overrides RateLimit for some of the APIs SailPoint counts
+	// apart (SAILGRAPH_RATE_LIMITS, e.g. "history-v1=200/10s,beta=100/10s";
+	// the names are op.APIs(): beta, v2024, history-v1, tasks-v1,
+	// reports-v1, rolemining-v1).
+	RateLimits map[string]Rate
 	// UpstreamTimeout bounds one upstream call including waits for the
 	// budget (SAILGRAPH_UPSTREAM_TIMEOUT, default 30s).
 	UpstreamTimeout time.Duration
@@ -284,6 +290,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			c.RateLimit = r
 		}
 	}
+	if v := str("SAILGRAPH_RATE_LIMITS", ""); v != "" {
+		if rl, err := parseRateLimits(v); err != nil {
+			errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMITS=%q: %w", v, err))
+		} else {
+			c.RateLimits = rl
+		}
+	}
 	if v := str("SAILGRAPH_SIM_IDENTITIES", ""); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1_000_000 {
@@ -348,6 +361,30 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("SAILGRAPH_RATE_LIMIT must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// parseRateLimits reads "api=rate,api=rate".
+func parseRateLimits(v string) (map[string]Rate, error) {
+	known := map[string]bool{}
+	var names []string
+	for _, a := range op.APIs() {
+		known[string(a)] = true
+		names = append(names, string(a))
+	}
+	out := map[string]Rate{}
+	for part := range strings.SplitSeq(v, ",") {
+		name, rate, ok := strings.Cut(strings.TrimSpace(part), "=")
+		name = strings.TrimSpace(name)
+		if !ok || !known[name] {
+			return nil, fmt.Errorf("want api=rate pairs, the api one of %s", strings.Join(names, ", "))
+		}
+		r, err := ratelimit.ParseRate(strings.TrimSpace(rate))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[name] = r
+	}
+	return out, nil
 }
 
 // RedisOptions turns SAILGRAPH_REDIS_URL into options for

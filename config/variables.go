@@ -21,6 +21,7 @@ func Variables() []Variable {
 		{"SAILGRAPH_CLIENT_SECRET", "empty", "the tenant's OAuth2 client secret (required with a tenant URL)"},
 		{"SAILGRAPH_REDIS_URL", "empty", "redis://host:6379/0, or redis://h1:7000,h2:7001 for a Redis Cluster; empty: in memory"},
 		{"SAILGRAPH_RATE_LIMIT", "100/10s", "the tenant's budget per client id and API version"},
+		{"SAILGRAPH_RATE_LIMITS", "empty", "other budgets for some APIs, e.g. history-v1=200/10s (beta, v2024, history-v1, tasks-v1, reports-v1, rolemining-v1)"},
 		{"SAILGRAPH_API_KEYS_FILE", "empty", "the gateway's API keys, hashed, with scopes (make lines with `sailgraph hash-key`)"},
 		{"SAILGRAPH_ALLOW_ANONYMOUS", "false", "true: serve a real tenant without API keys on a non-loopback address"},
 		{"SAILGRAPH_CORS_ORIGINS", "empty", "browser origins allowed to call the gateway, e.g. https://portal.example.com; * only while it serves anonymously"},

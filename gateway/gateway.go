@@ -195,7 +195,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 		return nil, err
 	}
 	replicas := func() int { return 1 }
-	if rl, ok := g.limiter.(*ratelimit.Redis); ok {
+	if rl, ok := g.limiter.(interface{ Replicas() int }); ok {
 		replicas = rl.Replicas
 	}
 	fair, err := access.NewFairShare(access.FairShareOptions{
@@ -380,6 +380,20 @@ func (g *Gateway) startSimulatedTenant(adjust func(*simtenant.Options)) (credent
 	return credentials{tenantURL: u, clientID: id, clientSecret: secret}, nil
 }
 
+// limiterByAPI is the tenant budget: SAILGRAPH_RATE_LIMIT for every API,
+// except those SAILGRAPH_RATE_LIMITS gives a budget of their own.
+func limiterByAPI(cfg config.Config, newLimiter func(ratelimit.Rate) ratelimit.Limiter) ratelimit.Limiter {
+	def := newLimiter(cfg.RateLimit)
+	if len(cfg.RateLimits) == 0 {
+		return def
+	}
+	byAPI := map[string]ratelimit.Limiter{}
+	for api, r := range cfg.RateLimits {
+		byAPI[api] = newLimiter(r)
+	}
+	return ratelimit.NewByAPI(def, byAPI)
+}
+
 // resultPartition names whose whole answers a request may share: the
 // principal (tenant and client id, or a pass-through token's hash) and the
 // caller's scopes.
@@ -477,12 +491,18 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 	var circuits ratelimit.Circuits = ratelimit.NewMemoryCircuits(nil)
 	if rdb != nil {
 		circuits = ratelimit.NewRedisCircuits(rdb, "", cfg.RedisTimeout)
-		rl := ratelimit.NewRedis(rdb, cfg.RateLimit, ratelimit.RedisOptions{Logger: g.log, OnFallback: g.metrics.ObserveFallback, Timeout: 2 * cfg.RedisTimeout})
-		g.closers = append(g.closers, func(context.Context) error { return rl.Close() })
-		g.limiter = rl
+		// One limiter per distinct budget, all under one replica id so
+		// the heartbeats count this replica once.
+		replica := ratelimit.NewReplicaID()
+		newLimiter := func(r ratelimit.Rate) ratelimit.Limiter {
+			rl := ratelimit.NewRedis(rdb, r, ratelimit.RedisOptions{Logger: g.log, OnFallback: g.metrics.ObserveFallback, Timeout: 2 * cfg.RedisTimeout, ReplicaID: replica})
+			g.closers = append(g.closers, func(context.Context) error { return rl.Close() })
+			return rl
+		}
+		g.limiter = limiterByAPI(cfg, newLimiter)
 		u.store = cache.NewRedis(rdb, cache.RedisOptions{Logger: g.log, Timeout: cfg.RedisTimeout})
 	} else {
-		g.limiter = ratelimit.NewMemory(cfg.RateLimit)
+		g.limiter = limiterByAPI(cfg, func(r ratelimit.Rate) ratelimit.Limiter { return ratelimit.NewMemory(r) })
 		u.store = cache.NewMemory(cache.MemoryOptions{MaxBytes: cfg.CacheMemoryBytes, Observer: g.metrics})
 		// In memory, inflating a deflated 250-item page costs ~100 µs a
 		// hit against ~0.5 µs for the plain bytes (bench/run.sh); the
