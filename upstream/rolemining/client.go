@@ -30,6 +30,9 @@ func New(root string, hc *http.Client, opts ...isc.Option) (*Client, error) {
 // StartExport starts exporting role as a zip of identities and
 // entitlements (exportRoleMiningPotentialRoleAsync).
 func (c *Client) StartExport(ctx context.Context, role PotentialRole, opts ExportOptions) (*Export, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	var e Export
 	call := isc.Call{
 		Op:     op.ExportRoleMiningPotentialRoleAsync,

@@ -118,8 +118,10 @@ func TestExportFollowAndDownload(t *testing.T) {
 		}
 	})
 
-	t.Run("upstream refuses an option", func(t *testing.T) {
-		_, err := c.StartExport(ctx, role, rolemining.ExportOptions{MinEntitlementPopularity: new(101)})
+	t.Run("upstream refuses an id", func(t *testing.T) {
+		// The spec types the export's session id as a plain string; the
+		// tenant wants a UUID.
+		_, err := c.StartExport(ctx, rolemining.PotentialRole{SessionID: "not-a-uuid", ID: role.ID}, rolemining.ExportOptions{})
 		var ae *isc.APIError
 		if !errors.Is(err, isc.ErrBadRequest) || !errors.As(err, &ae) || ae.DetailCode == "" {
 			t.Fatalf("err = %v", err)
@@ -138,6 +140,14 @@ func TestIDsRefusedBeforeAnyCall(t *testing.T) {
 			return err
 		},
 		func() error { _, err := c.DownloadExport(ctx, role, ""); return err },
+		func() error {
+			_, err := c.StartExport(ctx, role, rolemining.ExportOptions{MinEntitlementPopularity: new(101)})
+			return err
+		},
+		func() error {
+			_, err := c.StartExport(ctx, role, rolemining.ExportOptions{MinEntitlementPopularity: new(-1)})
+			return err
+		},
 		func() error {
 			_, err := c.StartExport(ctx, rolemining.PotentialRole{}, rolemining.ExportOptions{})
 			return err

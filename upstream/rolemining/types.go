@@ -48,11 +48,20 @@ func isUUID(s string) bool {
 // (RoleMiningPotentialRoleExportRequest); nil leaves the tenant's default.
 type ExportOptions struct {
 	// MinEntitlementPopularity is the popularity among the role's
-	// identities an entitlement needs to be included.
+	// identities an entitlement needs to be included: a percentage, 0..100.
 	MinEntitlementPopularity *int `json:"minEntitlementPopularity,omitempty"`
 	// IncludeCommonAccess includes entitlements popular across the whole
 	// organization.
 	IncludeCommonAccess *bool `json:"includeCommonAccess,omitempty"`
+}
+
+// validate checks the options: the tenant reads the popularity as a
+// percentage and refuses any other number.
+func (o ExportOptions) validate() error {
+	if p := o.MinEntitlementPopularity; p != nil && (*p < 0 || *p > 100) {
+		return isc.Invalid("minEntitlementPopularity", "must be a percentage from 0 to 100, got %d", *p)
+	}
+	return nil
 }
 
 // State is the state of an export.
