@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
+	"math"
 	"strconv"
 	"strings"
 
@@ -52,15 +53,23 @@ func windowOf(ctx context.Context, first *int, after *string) (window, error) {
 
 const cursorPrefix = "offset:"
 
+// maxCursor is the largest offset a cursor names: the item after it, where
+// the next page starts, is at the tenant's largest offset (the spec types
+// offsets as int32).
+const maxCursor = math.MaxInt32 - 1
+
 func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
 }
 
+// decodeCursor reads a cursor encodeCursor wrote, and only those: one
+// spelling per offset (no "+7", "007" or padding), so that a cursor is as
+// good a cache key as the offset it names.
 func decodeCursor(c string) (int, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err == nil {
 		s, ok := strings.CutPrefix(string(b), cursorPrefix)
-		if n, convErr := strconv.Atoi(s); ok && convErr == nil && n >= 0 {
+		if n, convErr := strconv.Atoi(s); ok && convErr == nil && n >= 0 && n <= maxCursor && encodeCursor(n) == c {
 			return n, nil
 		}
 	}

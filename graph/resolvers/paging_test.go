@@ -2,6 +2,8 @@ package resolvers
 
 import (
 	"context"
+	"encoding/base64"
+	"math"
 	"errors"
 	"slices"
 	"sync"
@@ -106,13 +108,21 @@ func TestFetchWindowFailsWhole(t *testing.T) {
 }
 
 func TestCursors(t *testing.T) {
-	for _, n := range []int{0, 1, 249, 250, 123456} {
+	for _, n := range []int{0, 1, 249, 250, 123456, maxCursor} {
 		got, err := decodeCursor(encodeCursor(n))
 		if err != nil || got != n {
 			t.Fatalf("cursor %d came back as %d, %v", n, got, err)
 		}
 	}
-	for _, bad := range []string{"", "nope", encodeCursor(-1), "b2Zmc2V0Og"} {
+	raw := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	bad := []string{"", "nope", encodeCursor(-1), "b2Zmc2V0Og",
+		// Beyond the tenant's int32 offsets; the largest would overflow
+		// the next page's offset to a negative one.
+		encodeCursor(maxCursor + 1), encodeCursor(math.MaxInt64),
+		// Other spellings of an offset.
+		raw("offset:+7"), raw("offset:007"), raw("offset: 7"), base64.URLEncoding.EncodeToString([]byte("offset:7")),
+	}
+	for _, bad := range bad {
 		_, err := decodeCursor(bad)
 		var in *model.InputError
 		if !errors.As(err, &in) || in.Arg != "after" {
