@@ -44,6 +44,10 @@ func TestContractBreakingArgumentsRefusedBeforeAnyCall(t *testing.T) {
 			map[string]any{"id": taskID}, "updateTaskStatus", "updateTaskStatus", "/../../x"},
 		{"an unknown completion status", `mutation($id: ID!) { updateTaskStatus(id: $id, operations: [{op: REPLACE, path: "/completionStatus", value: "Sideways"}]) { id } }`,
 			map[string]any{"id": taskID}, "updateTaskStatus", "updateTaskStatus", "completionStatus"},
+		// gqlparser compares enum names case-insensitively, so the
+		// variable passes validation and fails in generated code.
+		{"an enum variable in lower case", `query($id: ID!, $t: AccessItemType) { identity(id: $id) { accessItems(type: $t) { totalCount } } }`,
+			map[string]any{"id": id, "t": "account"}, "identity.accessItems.type", "listIdentityAccessItems", "AccessItemType"},
 		{"move without from", `mutation($id: ID!) { updateTaskStatus(id: $id, operations: [{op: MOVE, path: "/progress"}]) { id } }`,
 			map[string]any{"id": taskID}, "updateTaskStatus", "updateTaskStatus", "move"},
 	}
