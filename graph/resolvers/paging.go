@@ -3,13 +3,13 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
-	"math"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sailgraph/sailgraph/graph/model"
+	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
@@ -48,6 +48,11 @@ func windowOf(ctx context.Context, first *int, after *string) (window, error) {
 		}
 		w.offset = n + 1
 	}
+	// Every upstream page of the window must start at an offset the tenant
+	// takes: refuse the window whole rather than send part of it.
+	if w.offset > isc.MaxOffset-w.first {
+		return w, model.BadInput("after", "a page of %d items after this cursor goes past the tenant's largest offset, %d", w.first, isc.MaxOffset)
+	}
 	return w, nil
 }
 
@@ -56,7 +61,7 @@ const cursorPrefix = "offset:"
 // maxCursor is the largest offset a cursor names: the item after it, where
 // the next page starts, is at the tenant's largest offset (the spec types
 // offsets as int32).
-const maxCursor = math.MaxInt32 - 1
+const maxCursor = isc.MaxOffset - 1
 
 func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))

@@ -3,8 +3,8 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
-	"math"
 	"errors"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -143,5 +143,31 @@ func TestPageInfoAndEdges(t *testing.T) {
 	}
 	if (page[int]{}).pageInfo().EndCursor != nil {
 		t.Fatal("an empty page has an end cursor")
+	}
+}
+
+// A window whose upstream pages would start past the tenant's largest
+// offset is refused whole, before any call: sending its first pages and
+// refusing the rest would spend calls on an error.
+func TestWindowWithinTheTenantsOffsets(t *testing.T) {
+	last := encodeCursor(maxCursor)
+	for _, tc := range []struct {
+		first int
+		after string
+		ok    bool
+	}{
+		{0, last, true},
+		{1, last, false},
+		{1000, encodeCursor(maxCursor - 1000), true},
+		{1000, encodeCursor(maxCursor - 999), false},
+	} {
+		w, err := windowOf(t.Context(), &tc.first, &tc.after)
+		var in *model.InputError
+		switch {
+		case tc.ok && (err != nil || w.offset+w.first > math.MaxInt32):
+			t.Errorf("first %d after %q: %+v, %v", tc.first, tc.after, w, err)
+		case !tc.ok && (!errors.As(err, &in) || in.Arg != "after"):
+			t.Errorf("first %d after %q: err %v, want an InputError on after", tc.first, tc.after, err)
+		}
 	}
 }
