@@ -5,8 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
+	"sync"
 
 	"github.com/sailgraph/sailgraph/graph/model"
 	"github.com/sailgraph/sailgraph/upstream/isc"
@@ -119,24 +118,30 @@ func fetchWindow[T any](ctx context.Context, w window, fetch listPage[T]) (page[
 	}
 	nCalls := (want + upstreamLimit - 1) / upstreamLimit
 	chunks := make([][]T, nCalls)
-	g, gctx := errgroup.WithContext(ctx)
+	errs := make([]error, nCalls)
+	// The pages run under ctx itself, not under a context canceled when
+	// one of them fails: each page is made once per request and shared
+	// with the request's other callers of it (look-ahead starts the same
+	// pages), who must get its answer, not a cancellation that was not
+	// theirs. A failed page leaves the others to finish; they are sent
+	// already, or a few.
+	var wg sync.WaitGroup
 	for i := range nCalls {
 		off := i * upstreamLimit
 		limit := min(upstreamLimit, want-off)
-		g.Go(func() error {
-			items, total, err := fetch(gctx, w.offset+off, limit, w.count && i == 0)
-			if err != nil {
-				return err
-			}
-			chunks[i] = items
+		wg.Go(func() {
+			items, total, err := fetch(ctx, w.offset+off, limit, w.count && i == 0)
+			chunks[i], errs[i] = items, err
 			if i == 0 {
 				p.total = total
 			}
-			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return p, err
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return p, err // the first page's error, whichever failed first
+		}
 	}
 	var all []T
 	for i, c := range chunks {

@@ -171,3 +171,42 @@ func TestWindowWithinTheTenantsOffsets(t *testing.T) {
 		}
 	}
 }
+
+// The pages of a window run under the caller's context, never one that
+// fetchWindow cancels: the request's memo shares each page with its other
+// callers (look-ahead starts the same pages), who must not inherit a
+// cancellation that was not theirs. Of several failed pages the first
+// one's error is returned, whichever failed first.
+func TestFetchWindowPagesShareTheCallersContext(t *testing.T) {
+	errFirst, errSecond := errors.New("page 0"), errors.New("page 1")
+	secondFailed := make(chan struct{})
+	var (
+		mu   sync.Mutex
+		ctxs []context.Context
+	)
+	_, err := fetchWindow(t.Context(), window{first: 600}, func(ctx context.Context, offset, _ int, _ bool) ([]int, *int, error) {
+		mu.Lock()
+		ctxs = append(ctxs, ctx)
+		mu.Unlock()
+		switch offset {
+		case 0:
+			<-secondFailed
+			return nil, nil, errFirst
+		case upstreamLimit:
+			close(secondFailed)
+			return nil, nil, errSecond
+		}
+		return make([]int, upstreamLimit), nil, nil
+	})
+	if err != errFirst {
+		t.Fatalf("err = %v, want the first page's", err)
+	}
+	if len(ctxs) != 3 {
+		t.Fatalf("%d pages fetched, want 3", len(ctxs))
+	}
+	for i, ctx := range ctxs {
+		if ctx.Err() != nil {
+			t.Errorf("page %d ran under a context that is now %v", i, ctx.Err())
+		}
+	}
+}
