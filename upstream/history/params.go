@@ -124,10 +124,7 @@ func validTimeZone(name string) error {
 	if name == "" {
 		return nil
 	}
-	if name == "Local" {
-		return isc.Invalid("time-zone", "%q is not an IANA time zone name such as UTC or Europe/Paris", name)
-	}
-	if _, err := time.LoadLocation(name); err != nil {
+	if _, err := time.LoadLocation(name); err != nil || name == "Local" {
 		return isc.Invalid("time-zone", "%q is not an IANA time zone name such as UTC or Europe/Paris", name)
 	}
 	return nil
