@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/sailgraph/sailgraph/apierr"
@@ -47,6 +48,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		code, msg, ext := classify(err)
+		if code == CodeInternal && argumentError(ctx, gqlErr) {
+			code, msg = CodeBadUserInput, gqlErr.Message
+		}
 		out := &gqlerror.Error{
 			Message:    msg,
 			Path:       gqlErr.Path,
@@ -72,6 +76,29 @@ func classify(err error) (Code, string, map[string]any) {
 		return c.Code, c.Message, map[string]any{"retryAfterSeconds": c.RetryAfterSeconds}
 	}
 	return c.Code, c.Message, nil
+}
+
+// argumentError reports whether e is gqlgen's refusal of one of the
+// field's argument values (its path goes on into an argument), such as an
+// enum variable spelt in another case: gqlparser's validation compares
+// enum names case-insensitively, so "account" only fails when the
+// generated code unmarshals it. That is the caller's input, not a fault.
+func argumentError(ctx context.Context, e *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return false
+	}
+	field := fc.Path()
+	if len(e.Path) <= len(field) {
+		return false
+	}
+	for i, el := range field {
+		if e.Path[i] != el {
+			return false
+		}
+	}
+	name, ok := e.Path[len(field)].(ast.PathName)
+	return ok && fc.Field.Field != nil && fc.Field.Arguments.ForName(string(name)) != nil
 }
 
 // logPresented logs what the caller is not shown. Caller mistakes are

@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
+	"sync"
 
 	"github.com/sailgraph/sailgraph/graph/model"
+	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
@@ -47,20 +47,33 @@ func windowOf(ctx context.Context, first *int, after *string) (window, error) {
 		}
 		w.offset = n + 1
 	}
+	// Every upstream page of the window must start at an offset the tenant
+	// takes: refuse the window whole rather than send part of it.
+	if w.offset > isc.MaxOffset-w.first {
+		return w, model.BadInput("after", "a page of %d items after this cursor goes past the tenant's largest offset, %d", w.first, isc.MaxOffset)
+	}
 	return w, nil
 }
 
 const cursorPrefix = "offset:"
 
+// maxCursor is the largest offset a cursor names: the item after it, where
+// the next page starts, is at the tenant's largest offset (the spec types
+// offsets as int32).
+const maxCursor = isc.MaxOffset - 1
+
 func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
 }
 
+// decodeCursor reads a cursor encodeCursor wrote, and only those: one
+// spelling per offset (no "+7", "007" or padding), so that a cursor is as
+// good a cache key as the offset it names.
 func decodeCursor(c string) (int, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err == nil {
 		s, ok := strings.CutPrefix(string(b), cursorPrefix)
-		if n, convErr := strconv.Atoi(s); ok && convErr == nil && n >= 0 {
+		if n, convErr := strconv.Atoi(s); ok && convErr == nil && n >= 0 && n <= maxCursor && encodeCursor(n) == c {
 			return n, nil
 		}
 	}
@@ -105,24 +118,30 @@ func fetchWindow[T any](ctx context.Context, w window, fetch listPage[T]) (page[
 	}
 	nCalls := (want + upstreamLimit - 1) / upstreamLimit
 	chunks := make([][]T, nCalls)
-	g, gctx := errgroup.WithContext(ctx)
+	errs := make([]error, nCalls)
+	// The pages run under ctx itself, not under a context canceled when
+	// one of them fails: each page is made once per request and shared
+	// with the request's other callers of it (look-ahead starts the same
+	// pages), who must get its answer, not a cancellation that was not
+	// theirs. A failed page leaves the others to finish; they are sent
+	// already, or a few.
+	var wg sync.WaitGroup
 	for i := range nCalls {
 		off := i * upstreamLimit
 		limit := min(upstreamLimit, want-off)
-		g.Go(func() error {
-			items, total, err := fetch(gctx, w.offset+off, limit, w.count && i == 0)
-			if err != nil {
-				return err
-			}
-			chunks[i] = items
+		wg.Go(func() {
+			items, total, err := fetch(ctx, w.offset+off, limit, w.count && i == 0)
+			chunks[i], errs[i] = items, err
 			if i == 0 {
 				p.total = total
 			}
-			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return p, err
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return p, err // the first page's error, whichever failed first
+		}
 	}
 	var all []T
 	for i, c := range chunks {

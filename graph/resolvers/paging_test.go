@@ -2,7 +2,9 @@ package resolvers
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -106,13 +108,21 @@ func TestFetchWindowFailsWhole(t *testing.T) {
 }
 
 func TestCursors(t *testing.T) {
-	for _, n := range []int{0, 1, 249, 250, 123456} {
+	for _, n := range []int{0, 1, 249, 250, 123456, maxCursor} {
 		got, err := decodeCursor(encodeCursor(n))
 		if err != nil || got != n {
 			t.Fatalf("cursor %d came back as %d, %v", n, got, err)
 		}
 	}
-	for _, bad := range []string{"", "nope", encodeCursor(-1), "b2Zmc2V0Og"} {
+	raw := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	bad := []string{"", "nope", encodeCursor(-1), "b2Zmc2V0Og",
+		// Beyond the tenant's int32 offsets; the largest would overflow
+		// the next page's offset to a negative one.
+		encodeCursor(maxCursor + 1), encodeCursor(math.MaxInt64),
+		// Other spellings of an offset.
+		raw("offset:+7"), raw("offset:007"), raw("offset: 7"), base64.URLEncoding.EncodeToString([]byte("offset:7")),
+	}
+	for _, bad := range bad {
 		_, err := decodeCursor(bad)
 		var in *model.InputError
 		if !errors.As(err, &in) || in.Arg != "after" {
@@ -133,5 +143,70 @@ func TestPageInfoAndEdges(t *testing.T) {
 	}
 	if (page[int]{}).pageInfo().EndCursor != nil {
 		t.Fatal("an empty page has an end cursor")
+	}
+}
+
+// A window whose upstream pages would start past the tenant's largest
+// offset is refused whole, before any call: sending its first pages and
+// refusing the rest would spend calls on an error.
+func TestWindowWithinTheTenantsOffsets(t *testing.T) {
+	last := encodeCursor(maxCursor)
+	for _, tc := range []struct {
+		first int
+		after string
+		ok    bool
+	}{
+		{0, last, true},
+		{1, last, false},
+		{1000, encodeCursor(maxCursor - 1000), true},
+		{1000, encodeCursor(maxCursor - 999), false},
+	} {
+		w, err := windowOf(t.Context(), &tc.first, &tc.after)
+		var in *model.InputError
+		switch {
+		case tc.ok && (err != nil || w.offset+w.first > math.MaxInt32):
+			t.Errorf("first %d after %q: %+v, %v", tc.first, tc.after, w, err)
+		case !tc.ok && (!errors.As(err, &in) || in.Arg != "after"):
+			t.Errorf("first %d after %q: err %v, want an InputError on after", tc.first, tc.after, err)
+		}
+	}
+}
+
+// The pages of a window run under the caller's context, never one that
+// fetchWindow cancels: the request's memo shares each page with its other
+// callers (look-ahead starts the same pages), who must not inherit a
+// cancellation that was not theirs. Of several failed pages the first
+// one's error is returned, whichever failed first.
+func TestFetchWindowPagesShareTheCallersContext(t *testing.T) {
+	errFirst, errSecond := errors.New("page 0"), errors.New("page 1")
+	secondFailed := make(chan struct{})
+	var (
+		mu   sync.Mutex
+		ctxs []context.Context
+	)
+	_, err := fetchWindow(t.Context(), window{first: 600}, func(ctx context.Context, offset, _ int, _ bool) ([]int, *int, error) {
+		mu.Lock()
+		ctxs = append(ctxs, ctx)
+		mu.Unlock()
+		switch offset {
+		case 0:
+			<-secondFailed
+			return nil, nil, errFirst
+		case upstreamLimit:
+			close(secondFailed)
+			return nil, nil, errSecond
+		}
+		return make([]int, upstreamLimit), nil, nil
+	})
+	if err != errFirst {
+		t.Fatalf("err = %v, want the first page's", err)
+	}
+	if len(ctxs) != 3 {
+		t.Fatalf("%d pages fetched, want 3", len(ctxs))
+	}
+	for i, ctx := range ctxs {
+		if ctx.Err() != nil {
+			t.Errorf("page %d ran under a context that is now %v", i, ctx.Err())
+		}
 	}
 }

@@ -70,8 +70,8 @@ func (c *Client) ListEvents(ctx context.Context, id string, p EventsParams) (isc
 		return isc.Page[Event]{}, err
 	}
 	isc.SetTime(q, "from", p.From)
-	if len(p.EventTypes) > 0 {
-		q["eventTypes"] = p.EventTypes
+	if err := isc.SetStrings(q, "eventTypes", p.EventTypes); err != nil {
+		return isc.Page[Event]{}, err
 	}
 	if len(p.AccessItemTypes) > 0 {
 		names, err := appendNames("accessItemTypes", p.AccessItemTypes)

@@ -235,11 +235,46 @@ func TestArgumentsRefusedBeforeAnyCall(t *testing.T) {
 			_, err := c.ListEvents(ctx, "i", EventsParams{AccessItemTypes: []AccessType{42}})
 			return err
 		},
+		// eventTypes= is no event type: the spec allows no empty value.
+		"empty event type": func() error {
+			_, err := c.ListEvents(ctx, "i", EventsParams{EventTypes: []string{"AccessRequested", ""}})
+			return err
+		},
+		"offset beyond int32": func() error {
+			_, err := c.ListEvents(ctx, "i", EventsParams{Paging: isc.Paging{Offset: isc.MaxOffset + 1}})
+			return err
+		},
+		"unknown time zone": func() error {
+			_, err := c.GetSnapshotSummary(ctx, "i", SummaryParams{TimeZone: "Mars/Olympus"})
+			return err
+		},
+		"Go's Local zone": func() error {
+			_, err := c.GetSnapshotSummary(ctx, "i", SummaryParams{TimeZone: "Local"})
+			return err
+		},
+		"a zone file path": func() error {
+			_, err := c.GetSnapshotSummary(ctx, "i", SummaryParams{TimeZone: "../../../etc/passwd"})
+			return err
+		},
 	}
 	for name, f := range checks {
 		var ae *isc.ArgumentError
 		if err := f(); !errors.Is(err, isc.ErrBadRequest) || !errors.As(err, &ae) {
 			t.Errorf("%s: err = %v, want an *isc.ArgumentError", name, err)
+		}
+	}
+}
+
+func TestTimeZones(t *testing.T) {
+	for _, tz := range []string{"", "UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+5"} {
+		if err := validTimeZone(tz); err != nil {
+			t.Errorf("%q: %v", tz, err)
+		}
+	}
+	for _, tz := range []string{"Local", "Mars/Olympus", "utc ", "Europe/", "/UTC", "../zoneinfo/UTC", "Europe/Paris\x00"} {
+		var ae *isc.ArgumentError
+		if err := validTimeZone(tz); !errors.As(err, &ae) || ae.Param != "time-zone" {
+			t.Errorf("%q: err = %v", tz, err)
 		}
 	}
 }

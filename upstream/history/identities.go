@@ -110,6 +110,9 @@ func (c *Client) GetSnapshotSummary(ctx context.Context, id string, p SummaryPar
 	if err := p.Interval.validate(); err != nil {
 		return isc.Page[Metric]{}, err
 	}
+	if err := validTimeZone(p.TimeZone); err != nil {
+		return isc.Page[Metric]{}, err
+	}
 	isc.SetTime(q, "before", p.Before)
 	isc.SetString(q, "interval", string(p.Interval))
 	isc.SetString(q, "time-zone", p.TimeZone)

@@ -2,6 +2,7 @@ package history
 
 import (
 	"time"
+	_ "time/tzdata" // validTimeZone must not depend on the machine's zoneinfo
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
 )
@@ -109,8 +110,24 @@ type SnapshotsParams struct {
 type SummaryParams struct {
 	Before   time.Time // zero for none
 	Interval Interval  // the tenant's default is month
-	TimeZone string    // IANA name; the tenant's default is UTC
+	// TimeZone is an IANA time zone name such as Europe/Paris; "" for the
+	// tenant's default, UTC.
+	TimeZone string
 	isc.Paging
+}
+
+// validTimeZone checks a time-zone parameter against the IANA database the
+// binary carries (time/tzdata, so the answer does not depend on the
+// machine's zoneinfo): the tenant buckets by it and refuses a zone it does
+// not know. "Local" is Go's name for the machine's zone, not an IANA one.
+func validTimeZone(name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, err := time.LoadLocation(name); err != nil || name == "Local" {
+		return isc.Invalid("time-zone", "%q is not an IANA time zone name such as UTC or Europe/Paris", name)
+	}
+	return nil
 }
 
 // CompareParams are compareIdentitySnapshots' parameters.

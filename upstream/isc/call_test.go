@@ -37,11 +37,36 @@ func TestPaging(t *testing.T) {
 	if err := (Paging{}).Apply(q); err != nil || len(q) != 0 {
 		t.Fatalf("zero paging sent %v, %v", q, err)
 	}
-	for _, p := range []Paging{{Limit: 251}, {Limit: -1}, {Offset: -1}} {
+	q = url.Values{}
+	if err := (Paging{Offset: MaxOffset}).Apply(q); err != nil || q.Get("offset") != "2147483647" {
+		t.Fatalf("the largest offset: %v, %v", q, err)
+	}
+	// The spec types offset as an int32.
+	for _, p := range []Paging{{Limit: 251}, {Limit: -1}, {Offset: -1}, {Offset: MaxOffset + 1}} {
 		var ae *ArgumentError
 		if err := p.Validate(); !errors.Is(err, ErrBadRequest) || !errors.As(err, &ae) {
 			t.Errorf("%+v: err = %v", p, err)
 		}
+	}
+}
+
+func TestSetStrings(t *testing.T) {
+	q := url.Values{}
+	vals := []string{"b", "a"}
+	if err := SetStrings(q, "eventTypes", vals); err != nil || q.Encode() != "eventTypes=b&eventTypes=a" {
+		t.Fatalf("query = %s, %v", q.Encode(), err)
+	}
+	vals[0] = "changed"
+	if q.Get("eventTypes") != "b" {
+		t.Fatal("the query shares the caller's slice")
+	}
+	if err := SetStrings(q, "none", nil); err != nil || q.Has("none") {
+		t.Fatalf("no values sent %v, %v", q, err)
+	}
+	// "eventTypes=" breaks the spec: array parameters allow no empty value.
+	var ae *ArgumentError
+	if err := SetStrings(url.Values{}, "eventTypes", []string{"a", ""}); !errors.As(err, &ae) || ae.Param != "eventTypes" {
+		t.Fatalf("an empty value: %v", err)
 	}
 }
 

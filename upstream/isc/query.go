@@ -2,6 +2,7 @@ package isc
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -21,6 +22,22 @@ func SetBool(q url.Values, name string, b *bool) {
 	if b != nil {
 		q.Set(name, strconv.FormatBool(*b))
 	}
+}
+
+// SetStrings sets name to vals, one parameter each (eventTypes=a&eventTypes=b),
+// unless vals is empty. An empty value is an *ArgumentError: the spec's
+// array parameters allow no empty value, and "name=" would ask for
+// something else than "nothing" anyway.
+func SetStrings(q url.Values, name string, vals []string) error {
+	for i, v := range vals {
+		if v == "" {
+			return Invalid(name, "value %d is empty", i)
+		}
+	}
+	if len(vals) > 0 {
+		q[name] = slices.Clone(vals)
+	}
+	return nil
 }
 
 // SetTime sets name to t (FormatTime) unless t is the zero time.

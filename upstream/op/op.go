@@ -361,7 +361,10 @@ func matchSegs(pattern, segs []string) (literals int, ok bool) {
 	for i, p := range pattern {
 		switch {
 		case isParam(p):
-			if segs[i] == "" {
+			// A dot segment is no parameter: the tenant would resolve it
+			// to another path, hence another operation (isc.Expand refuses
+			// it on the way out).
+			if segs[i] == "" || segs[i] == "." || segs[i] == ".." {
 				return 0, false
 			}
 		case p == segs[i]:

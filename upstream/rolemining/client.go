@@ -30,6 +30,12 @@ func New(root string, hc *http.Client, opts ...isc.Option) (*Client, error) {
 // StartExport starts exporting role as a zip of identities and
 // entitlements (exportRoleMiningPotentialRoleAsync).
 func (c *Client) StartExport(ctx context.Context, role PotentialRole, opts ExportOptions) (*Export, error) {
+	if err := role.validate(); err != nil {
+		return nil, err
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	var e Export
 	call := isc.Call{
 		Op:     op.ExportRoleMiningPotentialRoleAsync,
@@ -44,7 +50,10 @@ func (c *Client) StartExport(ctx context.Context, role PotentialRole, opts Expor
 // GetExport returns the state of the export exportID of role
 // (exportRoleMiningPotentialRoleStatus).
 func (c *Client) GetExport(ctx context.Context, role PotentialRole, exportID string) (*Export, error) {
-	if err := role.validateUUIDs(exportID); err != nil {
+	if err := role.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkUUID("exportId", exportID); err != nil {
 		return nil, err
 	}
 	var e Export
@@ -59,7 +68,10 @@ func (c *Client) GetExport(ctx context.Context, role PotentialRole, exportID str
 // (downloadRoleMiningPotentialRoleZip). The caller must close the file's
 // Body.
 func (c *Client) DownloadExport(ctx context.Context, role PotentialRole, exportID string) (*isc.File, error) {
-	if err := role.validateUUIDs(exportID); err != nil {
+	if err := role.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkUUID("exportId", exportID); err != nil {
 		return nil, err
 	}
 	return c.c.Stream(ctx, isc.Call{Op: op.DownloadRoleMiningPotentialRoleZip, Params: []string{role.SessionID, role.ID, exportID}})

@@ -10,15 +10,22 @@ type PotentialRole struct {
 	ID        string
 }
 
-// validateUUIDs checks the ids the status and download operations type as
-// UUIDs.
-func (r PotentialRole) validateUUIDs(exportID string) error {
-	for _, p := range [...]struct{ name, v string }{
-		{"sessionId", r.SessionID}, {"potentialRoleId", r.ID}, {"exportId", exportID},
-	} {
-		if !isUUID(p.v) {
-			return isc.Invalid(p.name, "%q is not a UUID", p.v)
-		}
+// validate checks the role's ids, which the spec types as UUIDs in the
+// status and download operations. Starting an export types them as plain
+// strings, though they are the same path parameters: an export started for
+// ids that are not UUIDs could never be followed, so they are checked
+// there too.
+func (r PotentialRole) validate() error {
+	if err := checkUUID("sessionId", r.SessionID); err != nil {
+		return err
+	}
+	return checkUUID("potentialRoleId", r.ID)
+}
+
+// checkUUID refuses a parameter that is not a UUID.
+func checkUUID(name, v string) error {
+	if !isUUID(v) {
+		return isc.Invalid(name, "%q is not a UUID", v)
 	}
 	return nil
 }
@@ -48,11 +55,20 @@ func isUUID(s string) bool {
 // (RoleMiningPotentialRoleExportRequest); nil leaves the tenant's default.
 type ExportOptions struct {
 	// MinEntitlementPopularity is the popularity among the role's
-	// identities an entitlement needs to be included.
+	// identities an entitlement needs to be included: a percentage, 0..100.
 	MinEntitlementPopularity *int `json:"minEntitlementPopularity,omitempty"`
 	// IncludeCommonAccess includes entitlements popular across the whole
 	// organization.
 	IncludeCommonAccess *bool `json:"includeCommonAccess,omitempty"`
+}
+
+// validate checks the options: the tenant reads the popularity as a
+// percentage and refuses any other number.
+func (o ExportOptions) validate() error {
+	if p := o.MinEntitlementPopularity; p != nil && (*p < 0 || *p > 100) {
+		return isc.Invalid("minEntitlementPopularity", "must be a percentage from 0 to 100, got %d", *p)
+	}
+	return nil
 }
 
 // State is the state of an export.

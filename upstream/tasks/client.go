@@ -39,20 +39,23 @@ func (c *Client) GetTaskStatus(ctx context.Context, id string) (*TaskStatus, err
 }
 
 // UpdateTaskStatus applies JSON Patch operations to the task with id and
-// returns the updated task (updateTaskStatus), e.g. to clear a stuck task:
+// returns the updated task (updateTaskStatus), e.g. to clear a stuck task.
+// Operations the operation does not take (see PatchOp) are an
+// *isc.ArgumentError before any call:
 //
 //	c.UpdateTaskStatus(ctx, id, []tasks.PatchOp{
 //		tasks.Replace("/completionStatus", "Error"),
 //		tasks.Replace("/completed", time.Now()),
 //	})
 func (c *Client) UpdateTaskStatus(ctx context.Context, id string, ops []PatchOp) (*TaskStatus, error) {
-	if err := validatePatch(ops); err != nil {
+	body, err := checkPatch(ops)
+	if err != nil {
 		return nil, err
 	}
 	var ts TaskStatus
 	call := isc.Call{
 		Op: op.UpdateTaskStatus, Params: []string{id},
-		Body: ops, ContentType: "application/json-patch+json",
+		Body: body, ContentType: "application/json-patch+json",
 	}
 	if _, err := c.c.JSON(ctx, call, &ts); err != nil {
 		return nil, err

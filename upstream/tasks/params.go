@@ -38,35 +38,3 @@ type ListParams struct {
 	Sort   []isc.Sort[SortField]
 	isc.Paging
 }
-
-// PatchOp is one JSON Patch operation (RFC 6902) on a task status.
-type PatchOp struct {
-	Op    string `json:"op"` // add, remove, replace, move, copy or test
-	Path  string `json:"path"`
-	Value any    `json:"value,omitempty"`
-}
-
-// Replace is the patch operation that sets path to v.
-func Replace(path string, v any) PatchOp { return PatchOp{Op: "replace", Path: path, Value: v} }
-
-// validatePatch checks ops against the JsonPatchOperation schema.
-func validatePatch(ops []PatchOp) error {
-	if len(ops) == 0 {
-		return isc.Invalid("body", "at least one patch operation is needed")
-	}
-	for i, o := range ops {
-		switch o.Op {
-		case "add", "replace", "test":
-			if o.Value == nil {
-				return isc.Invalid("body", "operation %d (%s) needs a value", i, o.Op)
-			}
-		case "remove", "move", "copy":
-		default:
-			return isc.Invalid("body", "operation %d: unknown op %q", i, o.Op)
-		}
-		if len(o.Path) == 0 || o.Path[0] != '/' {
-			return isc.Invalid("body", "operation %d: path %q is not a JSON pointer", i, o.Path)
-		}
-	}
-	return nil
-}
