@@ -128,6 +128,13 @@ type Config struct {
 	// Redis still serves, on its share of the budget.
 	ReadyRequireRedis bool
 
+	// UpstreamAPI chooses, per API family (identity history, task
+	// management, reports, role mining), the upstream API generation:
+	// legacy (/beta, /v2024), v1 (the per-resource APIs) or auto, which
+	// asks the tenant (SAILGRAPH_UPSTREAM_API, default auto; e.g. "v1" or
+	// "history=v1,reports=legacy").
+	UpstreamAPI UpstreamAPI
+
 	// SimIdentities and SimSeed size the embedded simulated tenant
 	// (SAILGRAPH_SIM_IDENTITIES default 2000, SAILGRAPH_SIM_SEED default 1).
 	SimIdentities int
@@ -261,6 +268,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SAILGRAPH_RATE_LIMIT: %w", err))
 	} else {
 		c.RateLimit = r
+	}
+	if u, err := ParseUpstreamAPI(str("SAILGRAPH_UPSTREAM_API", "")); err != nil {
+		errs = append(errs, fmt.Errorf("SAILGRAPH_UPSTREAM_API=%q: %w", str("SAILGRAPH_UPSTREAM_API", ""), err))
+	} else {
+		c.UpstreamAPI = u
 	}
 	if v := str("SAILGRAPH_SIM_IDENTITIES", ""); v != "" {
 		n, err := strconv.Atoi(v)
