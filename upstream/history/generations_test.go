@@ -200,18 +200,30 @@ func TestV1HistoryAnswersAsLegacy(t *testing.T) {
 	}
 	first, last := snaps.Items[0].Snapshot, snaps.Items[len(snaps.Items)-1].Snapshot
 	calls := map[string]func(c *history.Client) (any, error){
-		"identities":     func(c *history.Client) (any, error) { return c.ListIdentities(ctx, history.ListIdentitiesParams{StartsWith: "a", Paging: isc.Paging{Limit: 20}}) },
-		"identity":       func(c *history.Client) (any, error) { return c.GetIdentity(ctx, id.ID) },
-		"items, paged":   func(c *history.Client) (any, error) { return c.ListAccessItems(ctx, id.ID, history.AccessItemsParams{Type: history.Entitlement, Paging: isc.Paging{Limit: 4, Offset: 2, Count: true}}) },
-		"items, default": func(c *history.Client) (any, error) { return c.ListAccessItems(ctx, id.ID, history.AccessItemsParams{}) },
-		"events":         func(c *history.Client) (any, error) { return c.ListEvents(ctx, id.ID, history.EventsParams{Paging: isc.Paging{Limit: 30, Count: true}}) },
-		"snapshots":      func(c *history.Client) (any, error) { return c.ListSnapshots(ctx, id.ID, history.SnapshotsParams{Paging: isc.Paging{Count: true}}) },
+		"identities": func(c *history.Client) (any, error) {
+			return c.ListIdentities(ctx, history.ListIdentitiesParams{StartsWith: "a", Paging: isc.Paging{Limit: 20}})
+		},
+		"identity": func(c *history.Client) (any, error) { return c.GetIdentity(ctx, id.ID) },
+		"items, paged": func(c *history.Client) (any, error) {
+			return c.ListAccessItems(ctx, id.ID, history.AccessItemsParams{Type: history.Entitlement, Paging: isc.Paging{Limit: 4, Offset: 2, Count: true}})
+		},
+		"items, default": func(c *history.Client) (any, error) {
+			return c.ListAccessItems(ctx, id.ID, history.AccessItemsParams{})
+		},
+		"events": func(c *history.Client) (any, error) {
+			return c.ListEvents(ctx, id.ID, history.EventsParams{Paging: isc.Paging{Limit: 30, Count: true}})
+		},
+		"snapshots": func(c *history.Client) (any, error) {
+			return c.ListSnapshots(ctx, id.ID, history.SnapshotsParams{Paging: isc.Paging{Count: true}})
+		},
 		"snapshot":       func(c *history.Client) (any, error) { return c.GetSnapshot(ctx, id.ID, first) },
 		"snapshot items": func(c *history.Client) (any, error) { return c.ListSnapshotAccessItems(ctx, id.ID, last, 0) },
 		"snapshot profiles": func(c *history.Client) (any, error) {
 			return c.ListSnapshotAccessItems(ctx, id.ID, last, history.AccessProfile)
 		},
-		"summary":    func(c *history.Client) (any, error) { return c.GetSnapshotSummary(ctx, id.ID, history.SummaryParams{Interval: history.Day}) },
+		"summary": func(c *history.Client) (any, error) {
+			return c.GetSnapshotSummary(ctx, id.ID, history.SummaryParams{Interval: history.Day})
+		},
 		"start date": func(c *history.Client) (any, error) { return c.GetStartDate(ctx, id.ID) },
 		"compare": func(c *history.Client) (any, error) {
 			return c.CompareSnapshots(ctx, id.ID, history.CompareParams{Snapshot1: first, Snapshot2: last})
