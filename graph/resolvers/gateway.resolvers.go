@@ -13,5 +13,5 @@ import (
 
 // Gateway is the resolver for the gateway field.
 func (r *queryResolver) Gateway(ctx context.Context) (*model.Gateway, error) {
-	return &model.Gateway{Simulated: r.Simulated, Tenant: r.Tenant, APIVersions: []string{"beta", "v2024"}}, nil
+	return &model.Gateway{Simulated: r.Simulated, Tenant: r.Tenant, APIVersions: r.apiVersions()}, nil
 }

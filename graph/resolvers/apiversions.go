@@ -1,0 +1,34 @@
+package resolvers
+
+import (
+	"slices"
+
+	"github.com/sailgraph/sailgraph/upstream/op"
+)
+
+// apiVersions lists the upstream APIs in use now, each once, in op.APIs'
+// order: the API each family's generation puts it in ("beta" and "v2024"
+// for the legacy trees, "history-v1", "tasks-v1", "reports-v1" and
+// "rolemining-v1" for the v1 ones). It follows an automatic choice as it
+// changes.
+func (r *Resolver) apiVersions() []string {
+	inUse := map[op.API]bool{}
+	for _, f := range op.Families() {
+		gen := op.Legacy
+		if r.Generations != nil {
+			gen = r.Generations.Generation(f)
+		}
+		for _, o := range op.All() {
+			if p := o.Path(gen); o.Family == f && p.Served() {
+				inUse[p.API] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(inUse))
+	for _, api := range op.APIs() {
+		if inUse[api] {
+			out = append(out, string(api))
+		}
+	}
+	return slices.Clip(out)
+}
