@@ -130,7 +130,7 @@ func TestGatewayOnSimulatedTenant(t *testing.T) {
 		t.Fatalf("request id not returned: %q", resp.Header.Get("X-Request-Id"))
 	}
 	for path, want := range map[string]string{
-		"/readyz":  "",
+		"/readyz": "",
 		// Two: the query's, and the detection probe of identity history
 		// at start (auto finds v1).
 		"/metrics": `sailgraph_upstream_request_duration_seconds_count{api="history-v1",operation="listHistoricalIdentities",status="200"} 2`,
