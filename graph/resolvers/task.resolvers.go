@@ -42,8 +42,9 @@ func (r *queryResolver) Tasks(ctx context.Context, filter *model.TaskFilter, ord
 	}
 	params := tasks.ListParams{Filter: taskListFilter(filter), Sort: taskSort(orderBy)}
 	p, err := fetchWindow(ctx, w, pagesOf(newKey("getTaskStatusList").taskFilter(filter).taskOrder(orderBy), func(ctx context.Context, pg isc.Paging) (isc.Page[tasks.TaskStatus], error) {
-		params.Paging = pg
-		return r.TaskStatus.ListTaskStatus(ctx, params)
+		p := params // pages are fetched concurrently: each its own copy
+		p.Paging = pg
+		return r.TaskStatus.ListTaskStatus(ctx, p)
 	}))
 	if err != nil {
 		return nil, err
