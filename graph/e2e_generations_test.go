@@ -223,3 +223,65 @@ func (e *env) variedDocuments(t *testing.T) []document {
 			roleMiningExport(sessionId: "8c190e67-87aa-4ed9-a90b-d9d5344523fb", potentialRoleId: "278359a6-04b7-4669-9468-924cf580964a", exportId: "4940ffd4-836f-48a3-b2b0-6d498c3fdf40") { status } }`},
 	}
 }
+
+// With SAILGRAPH_UPSTREAM_API=auto the gateway asks the tenant which
+// generation serves each family and uses it: v1 everywhere for a tenant
+// that serves both or v1 only, legacy for one with v1 switched off. The
+// answers are the same, and gateway { apiVersions } says what is used.
+func TestAutoFollowsTheTenant(t *testing.T) {
+	const doc = `query Q($id: ID!) { gateway { apiVersions }
+		identity(id: $id) { displayName accessItems(type: ENTITLEMENT, orderBy: [{field: NAME, direction: DESC}], first: 3) { totalCount nodes { id } } }
+		tasks(first: 3) { totalCount nodes { id } } pendingTasks(first: 2) { nodes { id } } pendingTaskCount
+		report(taskResultId: "0123456789abcdef0123456789abcdef") { id } }`
+	now := time.Now()
+	var answers []string
+	for _, tc := range []struct {
+		name   string
+		served simtenant.Generations
+		gen    op.Generation
+		apis   string
+	}{
+		{"both served", simtenant.GenAll, op.V1, "history-v1,tasks-v1,reports-v1,rolemining-v1"},
+		{"v1 only", simtenant.GenV1, op.V1, "history-v1,tasks-v1,reports-v1,rolemining-v1"},
+		{"legacy only", simtenant.GenLegacy, op.Legacy, "beta,v2024"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvIn(t, "auto", simtenant.Options{Identities: 40, Now: func() time.Time { return now }, Generations: tc.served}, graph.Options{})
+			// apiVersions waits for the detection; its probes are the
+			// only calls of another generation, and come before env.query
+			// checks every call against the one chosen.
+			r := e.gw.Query(`{ gateway { apiVersions } }`, nil)
+			var d struct {
+				Gateway struct{ APIVersions []string }
+			}
+			if err := json.Unmarshal(r.Data, &d); err != nil || strings.Join(d.Gateway.APIVersions, ",") != tc.apis {
+				t.Fatalf("apiVersions %v (%v), want %s", d.Gateway.APIVersions, err, tc.apis)
+			}
+			e.gen = tc.gen
+			a := e.query(doc, map[string]any{"id": firstIdentityIn(t, e, tc.gen)})
+			answers = append(answers, answerOf(t, a))
+			if len(a.Errors) != 1 || a.Errors[0].path() != "report" || a.Errors[0].code() != "NOT_FOUND" {
+				t.Errorf("errors %+v", a.Errors)
+			}
+			if n := strings.Count(e.gw.Logs.String(), `"msg":"upstream API generation chosen"`); n != 4 {
+				t.Errorf("%d choices logged, want one per family", n)
+			}
+		})
+	}
+	// apiVersions aside, the three tenants answer alike.
+	strip := regexp.MustCompile(`"apiVersions":\[[^]]*\]`)
+	for i := 1; i < len(answers); i++ {
+		if a, b := strip.ReplaceAllString(answers[0], ""), strip.ReplaceAllString(answers[i], ""); a != b {
+			t.Errorf("answers differ:\n%s\n%s", a, b)
+		}
+	}
+}
+
+// firstIdentityIn reads the first identity's id directly, in gen (a
+// tenant may serve only one).
+func firstIdentityIn(t *testing.T, e *env, gen op.Generation) string {
+	t.Helper()
+	c := must(history.New(e.gw.TenantURL, e.gw.Direct(), isc.WithGenerations(isc.FixedGeneration(gen))))
+	ids := must(c.ListIdentities(context.Background(), history.ListIdentitiesParams{Paging: isc.Paging{Limit: 1}}))
+	return ids.Items[0].ID
+}
