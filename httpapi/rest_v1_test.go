@@ -71,11 +71,22 @@ func TestRESTAnswersAsTheTenantInV1(t *testing.T) {
 		t.Fatal("no snapshots")
 	}
 	date := pathEscape(snaps[0].Snapshot)
-	tasks := decode[[]withID](t, e.sameV1(http.MethodGet, "/task-status/v1?limit=3&count=true", "", ""))
+	// v1 lists every task, pending ones too; a finished one is cached
+	// for good, a pending one for 2 s.
+	tasks := decode[[]struct {
+		ID               string  `json:"id"`
+		CompletionStatus *string `json:"completionStatus"`
+	}](t, e.sameV1(http.MethodGet, "/task-status/v1?limit=20&count=true", "", ""))
+	done := ""
+	for _, ts := range tasks {
+		if ts.CompletionStatus != nil && done == "" {
+			done = ts.ID
+		}
+	}
 	pendingList := "/task-status/v1?filters=" + pathEscape("completionStatus isnull")
 	pending := decode[[]withID](t, e.sameV1(http.MethodGet, pendingList, "", ""))
-	if len(tasks) == 0 || len(pending) == 0 {
-		t.Fatalf("%d tasks, %d pending", len(tasks), len(pending))
+	if done == "" || len(pending) == 0 {
+		t.Fatalf("%d tasks, none finished, or %d pending", len(tasks), len(pending))
 	}
 
 	reads := []string{
@@ -90,13 +101,18 @@ func TestRESTAnswersAsTheTenantInV1(t *testing.T) {
 		base + "/start-date",
 		base + "/compare",
 		base + "/compare/role",
-		"/task-status/v1/" + tasks[0].ID,
-		"/task-status/v1/no-such-task",                                  // the tenant's 404
-		pendingList + "&count=true&limit=0",                             // the pending count
-		"/task-status/v1?filters=" + pathEscape(`launcher eq "nobody"`), // v1's own filter
+		"/task-status/v1/" + done,
+		"/task-status/v1/no-such-task", // the tenant's 404
 	}
 	for _, p := range reads {
 		e.sameV1(http.MethodGet, p, "", "")
+	}
+	// v1's own filter (an empty list), and the pending count: volatile
+	// (kept 2 s) like the pending list, so not among the reads the cache
+	// must answer again below.
+	e.sameV1(http.MethodGet, "/task-status/v1?filters="+pathEscape(`launcher eq "nobody"`), "", "")
+	if x := e.sameV1(http.MethodGet, pendingList+"&count=true&limit=0", "", ""); x.header.Get("X-Total-Count") == "" || string(x.body) != "[]\n" {
+		t.Errorf("the pending count: %q %q", x.header.Get("X-Total-Count"), x.body)
 	}
 	// Identity history v1 has no filters, sorters or query: the tenant
 	// refuses them, and so does the gateway's REST side (it is the
@@ -105,7 +121,7 @@ func TestRESTAnswersAsTheTenantInV1(t *testing.T) {
 		t.Errorf("sorters on v1 access items: %d", x.status)
 	}
 	before := e.tenantRequests()
-	for _, p := range append(reads, "/historical-identities/v1?limit=3&count=true", base+"/snapshots?limit=5", pendingList) {
+	for _, p := range append(reads, "/historical-identities/v1?limit=3&count=true", base+"/snapshots?limit=5") {
 		c := e.client
 		if experimental(p) {
 			c = withExperimental(c)
