@@ -22,9 +22,9 @@ type Config struct {
 	// Addr is the listen address (SAILGRAPH_ADDR, default ":8080").
 	Addr string
 	// TenantURL is the tenant's API root, e.g. https://acme.api.identitynow.com
-	// (SAILGRAPH_TENANT_URL). The API bases are /beta and /v2024 under it and
-	// the token endpoint /oauth/token. Empty means the embedded simulated
-	// tenant.
+	// (SAILGRAPH_TENANT_URL). The APIs are under it (/beta, /v2024 and the
+	// v1 ones, such as /task-status/v1) and the token endpoint
+	// /oauth/token. Empty means the embedded simulated tenant.
 	TenantURL string
 	// ClientID and ClientSecret are the tenant's OAuth2 client credentials
 	// (SAILGRAPH_CLIENT_ID, SAILGRAPH_CLIENT_SECRET). Required with a
