@@ -42,6 +42,9 @@ func TestShutdownFinishesInFlightRequest(t *testing.T) {
 	stop := startRun(t, nil, map[string]string{
 		"SAILGRAPH_ADDR": addr, "SAILGRAPH_TENANT_URL": tenant.URL,
 		"SAILGRAPH_CLIENT_ID": id, "SAILGRAPH_CLIENT_SECRET": secret,
+		// No detection probes at start: the tenant's first API request
+		// must be the test's GraphQL request.
+		"SAILGRAPH_UPSTREAM_API": "legacy",
 	}, &logs)
 	base := "http://" + addr
 	waitHTTP(t, base+"/healthz")

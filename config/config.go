@@ -26,9 +26,9 @@ type Config struct {
 	// for, e.g. with ":8080").
 	Addr string
 	// TenantURL is the tenant's API root, e.g. https://acme.api.identitynow.com
-	// (SAILGRAPH_TENANT_URL). The API bases are /beta and /v2024 under it and
-	// the token endpoint /oauth/token. Empty means the embedded simulated
-	// tenant.
+	// (SAILGRAPH_TENANT_URL). The APIs are under it (/beta, /v2024 and the
+	// v1 ones, such as /task-status/v1) and the token endpoint
+	// /oauth/token. Empty means the embedded simulated tenant.
 	TenantURL string
 	// ClientID and ClientSecret are the tenant's OAuth2 client credentials
 	// (SAILGRAPH_CLIENT_ID, SAILGRAPH_CLIENT_SECRET). Required with a
@@ -142,6 +142,13 @@ type Config struct {
 	// (SAILGRAPH_READY_REQUIRE_REDIS, default true). A replica without
 	// Redis still serves, on its share of the budget.
 	ReadyRequireRedis bool
+
+	// UpstreamAPI chooses, per API family (identity history, task
+	// management, reports, role mining), the upstream API generation:
+	// legacy (/beta, /v2024), v1 (the per-resource APIs) or auto, which
+	// asks the tenant (SAILGRAPH_UPSTREAM_API, default auto; e.g. "v1" or
+	// "history=v1,reports=legacy").
+	UpstreamAPI UpstreamAPI
 
 	// SimIdentities and SimSeed size the embedded simulated tenant
 	// (SAILGRAPH_SIM_IDENTITIES default 2000, SAILGRAPH_SIM_SEED default 1).
@@ -296,6 +303,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		} else {
 			c.RateLimits = rl
 		}
+	}
+	if u, err := ParseUpstreamAPI(str("SAILGRAPH_UPSTREAM_API", "")); err != nil {
+		errs = append(errs, fmt.Errorf("SAILGRAPH_UPSTREAM_API=%q: %w", str("SAILGRAPH_UPSTREAM_API", ""), err))
+	} else {
+		c.UpstreamAPI = u
 	}
 	if v := str("SAILGRAPH_SIM_IDENTITIES", ""); v != "" {
 		n, err := strconv.Atoi(v)

@@ -17,6 +17,7 @@ func Variables() []Variable {
 	return []Variable{
 		{"SAILGRAPH_ADDR", "127.0.0.1:8080", `listen address; ":8080" listens on every interface`},
 		{"SAILGRAPH_TENANT_URL", "empty", "the tenant's API root, e.g. https://acme.api.identitynow.com; empty: the embedded simulated tenant"},
+		{"SAILGRAPH_UPSTREAM_API", "auto", "which API generation each family uses: legacy, v1 or auto, or family=mode pairs (history, tasks, reports, rolemining)"},
 		{"SAILGRAPH_CLIENT_ID", "empty", "the tenant's OAuth2 client id (required with a tenant URL)"},
 		{"SAILGRAPH_CLIENT_SECRET", "empty", "the tenant's OAuth2 client secret (required with a tenant URL)"},
 		{"SAILGRAPH_REDIS_URL", "empty", "redis://host:6379/0, or redis://h1:7000,h2:7001 for a Redis Cluster; empty: in memory"},

@@ -34,9 +34,11 @@ import (
 	"github.com/sailgraph/sailgraph/ops"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
+	"github.com/sailgraph/sailgraph/upstream/generation"
 	"github.com/sailgraph/sailgraph/upstream/history"
 	"github.com/sailgraph/sailgraph/upstream/httpcache"
 	"github.com/sailgraph/sailgraph/upstream/isc"
+	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 	"github.com/sailgraph/sailgraph/upstream/reports"
 	"github.com/sailgraph/sailgraph/upstream/rolemining"
@@ -233,6 +235,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	res := &resolvers.Resolver{
 		Tenant: tenantName(cfg), Simulated: cfg.Simulated(),
 		History: up.history, TaskStatus: up.tasks, Reports: up.reports, RoleMining: up.rolemin,
+		Generations: up.gens,
 	}
 	var apq graphql.Cache[string] // default: in memory, per replica
 	if rdb != nil {
@@ -461,6 +464,8 @@ type upstreams struct {
 	tasks     *tasks.Client
 	reports   *reports.Client
 	rolemin   *rolemining.Client
+	// gens chooses each family's API generation (SAILGRAPH_UPSTREAM_API).
+	gens *generation.Chooser
 	// store is where the cache keeps entries (Redis or memory); persisted
 	// queries live there too when it is Redis.
 	store cache.Store
@@ -552,23 +557,55 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 	}
 	g.cache = c
 	g.closers = append(g.closers, c.Close)
-	hc := &http.Client{Transport: httpcache.New(c, rt, httpcache.Options{Logger: g.log, Now: o.now, Tokens: o.tokens})}
+
+	// --- Upstream API generations (SAILGRAPH_UPSTREAM_API) ---
+	// Each family is fixed on legacy or v1, or detected: the probes go
+	// through the chain (token, budget, retries) but not the cache, so
+	// that they always reach the tenant. Below the cache, the chooser's
+	// layer watches for calls whose whole path is gone, to ask again.
+	// With credentials of its own the gateway asks at once; in
+	// pass-through mode without them, each family's first caller's token
+	// asks, and that call waits for the answer.
+	fixed := map[op.Family]op.Generation{}
+	for _, f := range op.Families() {
+		if gen, ok := cfg.UpstreamAPI.Mode(f).Fixed(); ok {
+			fixed[f] = gen
+		}
+	}
+	now := o.now
+	if now == nil {
+		now = time.Now
+	}
+	u.gens = generation.New(generation.Options{
+		Fixed:   fixed,
+		Prober:  generation.NewProber(creds.tenantURL, &http.Client{Transport: rt}),
+		Logger:  g.log,
+		Now:     now,
+		Timeout: min(cfg.UpstreamTimeout, 10*time.Second),
+	})
+	g.closers = append(g.closers, u.gens.Close)
+	if creds.clientID != "" && creds.clientSecret != "" {
+		u.gens.Start(principal.With(context.Background(), u.principal))
+	}
+	hc := &http.Client{Transport: httpcache.New(c, u.gens.Layer(rt), httpcache.Options{Logger: g.log, Now: o.now, Tokens: o.tokens})}
 	u.http = hc
+	gens := isc.WithGenerations(u.gens)
+	// --- end of upstream API generations ---
 
 	// Typed values decoded from stored answers are kept once, for every
 	// client: a query that shares upstream calls with an earlier one does
 	// not decode the same JSON again.
 	decoded := isc.WithDecodedCache(isc.NewDecodedCache(16 << 20))
-	if u.history, err = history.New(creds.tenantURL, hc, decoded); err != nil {
+	if u.history, err = history.New(creds.tenantURL, hc, decoded, gens); err != nil {
 		return nil, err
 	}
-	if u.tasks, err = tasks.New(creds.tenantURL, hc, decoded); err != nil {
+	if u.tasks, err = tasks.New(creds.tenantURL, hc, decoded, gens); err != nil {
 		return nil, err
 	}
-	if u.reports, err = reports.New(creds.tenantURL, hc, decoded); err != nil {
+	if u.reports, err = reports.New(creds.tenantURL, hc, decoded, gens); err != nil {
 		return nil, err
 	}
-	if u.rolemin, err = rolemining.New(creds.tenantURL, hc, decoded); err != nil {
+	if u.rolemin, err = rolemining.New(creds.tenantURL, hc, decoded, gens); err != nil {
 		return nil, err
 	}
 	return u, nil

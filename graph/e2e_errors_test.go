@@ -9,6 +9,7 @@ import (
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/simtenant"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // dataOf decodes a partial answer's data.
@@ -33,8 +34,10 @@ type identityAndGateway struct {
 
 // Each failure kind is a field error with its stable code, on the field
 // that failed, and the rest of the data is still returned.
-func TestFieldErrors(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+func TestFieldErrors(t *testing.T) { inEachGeneration(t, testFieldErrors) }
+
+func testFieldErrors(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	id := e.firstIdentity()
 
 	t.Run("unknown id is null and NOT_FOUND", func(t *testing.T) {
@@ -155,9 +158,11 @@ func TestFieldErrors(t *testing.T) {
 // Upstream failures: a 500 is UPSTREAM_UNAVAILABLE, a 429 is RATE_LIMITED
 // with the wait, and an API version that fails does not take the other's
 // fields with it.
-func TestUpstreamFailures(t *testing.T) {
+func TestUpstreamFailures(t *testing.T) { inEachGeneration(t, testUpstreamFailures) }
+
+func testUpstreamFailures(t *testing.T, gen string) {
 	t.Run("500", func(t *testing.T) {
-		e := newEnv(t, simtenant.Options{}, graph.Options{})
+		e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 		id := e.firstIdentity()
 		e.tn.SetFailureRate(1)
 		r := e.query(`query Q($id: ID!) { identity(id: $id) { id } gateway { tenant } }`, map[string]any{"id": id})
@@ -174,9 +179,9 @@ func TestUpstreamFailures(t *testing.T) {
 	// RATE_LIMITED at once, with the tenant's wait.
 	shortDeadline := func(c *config.Config) { c.UpstreamTimeout = 2 * time.Second }
 	t.Run("429", func(t *testing.T) {
-		e := newEnv(t, simtenant.Options{}, graph.Options{}, shortDeadline)
+		e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{}, shortDeadline)
 		id := e.firstIdentity()
-		e.tn.ForceRateLimit("beta", 3*time.Second)
+		e.tn.ForceRateLimit(e.rateWindow(op.History), 3*time.Second)
 		r := e.query(`query Q($id: ID!) { identity(id: $id) { id } }`, map[string]any{"id": id})
 		err := r.errorAt(t, "identity")
 		if err.code() != "RATE_LIMITED" || err.Extensions["retryAfterSeconds"] != 3.0 {
@@ -185,9 +190,9 @@ func TestUpstreamFailures(t *testing.T) {
 	})
 
 	t.Run("one API version limited, the other served", func(t *testing.T) {
-		e := newEnv(t, simtenant.Options{}, graph.Options{}, shortDeadline)
+		e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{}, shortDeadline)
 		id := e.firstIdentity()
-		e.tn.ForceRateLimit("v2024", 5*time.Second)
+		e.tn.ForceRateLimit(e.rateWindow(op.Reports), 5*time.Second)
 		r := e.query(`query Q($id: ID!) { identity(id: $id) { id displayName } report(taskResultId: "0123456789abcdef0123456789abcdef") { status } }`, map[string]any{"id": id})
 		if err := r.errorAt(t, "report"); err.code() != "RATE_LIMITED" {
 			t.Errorf("%+v", err)
@@ -202,7 +207,7 @@ func TestUpstreamFailures(t *testing.T) {
 	})
 
 	t.Run("401 for an expired token: refreshed once, answered", func(t *testing.T) {
-		e := newEnv(t, simtenant.Options{}, graph.Options{})
+		e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 		id := e.firstIdentity()
 		e.query(`query Q($id: ID!) { identity(id: $id) { id } }`, map[string]any{"id": id}) // the gateway now holds a token
 		e.tn.ExpireTokens()
@@ -216,7 +221,7 @@ func TestUpstreamFailures(t *testing.T) {
 	})
 
 	t.Run("401 from the token endpoint is UNAUTHENTICATED", func(t *testing.T) {
-		e := newEnv(t, simtenant.Options{}, graph.Options{}, func(c *config.Config) { c.ClientSecret = "not-the-secret" })
+		e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{}, func(c *config.Config) { c.ClientSecret = "not-the-secret" })
 		id := e.firstIdentity()
 		r := e.query(`query Q($id: ID!) { identity(id: $id) { id } gateway { tenant } }`, map[string]any{"id": id})
 		if err := r.errorAt(t, "identity"); err.code() != "UNAUTHENTICATED" {

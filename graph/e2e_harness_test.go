@@ -15,6 +15,7 @@ import (
 	"github.com/sailgraph/sailgraph/graph/loaders"
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/history"
+	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/tasks"
 )
 
@@ -24,10 +25,29 @@ import (
 // tenant. Every upstream exchange is validated against SailPoint's spec
 // and counted. The upstream cache is off, so that each query's calls are
 // its own; the cache has its own end-to-end tests.
+//
+// Each test runs once per upstream API generation (inEachGeneration), as
+// sub-tests named legacy and v1, and compares the gateway's answers with
+// what the tenant's legacy operations say (read directly): so v1's
+// answers are held to legacy's. TestGenerationsAnswerAlike compares the
+// two generations' whole answers byte for byte.
+
+// generations are the values of SAILGRAPH_UPSTREAM_API the suite runs
+// in: every family on legacy, every family on v1.
+var generations = []string{"legacy", "v1"}
+
+// inEachGeneration runs test once per upstream API generation, as a
+// sub-test named after it.
+func inEachGeneration(t *testing.T, test func(t *testing.T, gen string)) {
+	for _, gen := range generations {
+		t.Run(gen, func(t *testing.T) { test(t, gen) })
+	}
+}
 
 // env is one gateway in front of one simulated tenant.
 type env struct {
 	t       testing.TB
+	gen     op.Generation // the upstream API generation of every family
 	tn      *simtenant.Tenant
 	gw      *gatewaytest.Gateway
 	calls   *gatewaytest.Calls
@@ -40,8 +60,29 @@ const noCache = "immutable=0,slow=0,volatile=0,notfound=0"
 
 func newEnv(t testing.TB, topts simtenant.Options, gopts graph.Options, adjust ...func(*config.Config)) *env {
 	t.Helper()
-	gw := gatewaytest.New(t, gatewaytest.Options{
-		Tenant: topts,
+	return newEnvIn(t, "legacy", topts, gopts, adjust...)
+}
+
+// newEnvIn is newEnv with every family on the generation gen ("legacy"
+// or "v1").
+func newEnvIn(t testing.TB, gen string, topts simtenant.Options, gopts graph.Options, adjust ...func(*config.Config)) *env {
+	t.Helper()
+	o := envOptions(gen, gopts, adjust...)
+	o.Tenant = topts
+	gw := gatewaytest.New(t, o)
+	direct := gw.Direct()
+	return &env{
+		t: t, gen: generationOf(gen), tn: gw.Tenant, gw: gw, calls: gw.Calls,
+		history: must(history.New(gw.TenantURL, direct)),
+		tasks:   must(tasks.New(gw.TenantURL, direct)),
+	}
+}
+
+// envOptions are an env's gateway options: every family on gen, the
+// upstream cache off.
+func envOptions(gen string, gopts graph.Options, adjust ...func(*config.Config)) gatewaytest.Options {
+	return gatewaytest.Options{
+		UpstreamAPI: gen,
 		Config: func(c *config.Config) {
 			c.CachePolicy = must(cache.ParsePolicy(noCache, nil))
 			c.MaxCost = max(c.MaxCost, gopts.MaxCost)
@@ -54,13 +95,44 @@ func newEnv(t testing.TB, topts simtenant.Options, gopts graph.Options, adjust .
 				o.Loaders = gopts.Loaders
 			}
 		},
-	})
-	direct := gw.Direct()
-	return &env{
-		t: t, tn: gw.Tenant, gw: gw, calls: gw.Calls,
-		history: must(history.New(gw.TenantURL, direct)),
-		tasks:   must(tasks.New(gw.TenantURL, direct)),
 	}
+}
+
+func generationOf(gen string) op.Generation {
+	if gen == "v1" {
+		return op.V1
+	}
+	return op.Legacy
+}
+
+// path is the path of o, in the env's generation, with params filled in
+// (a trailing "" leaves the template's last parameter off: a prefix).
+func (e *env) path(o *op.Operation, params ...string) string {
+	tmpl := o.Path(e.gen).Template
+	for _, p := range params {
+		open := strings.IndexByte(tmpl, '{')
+		end := strings.IndexByte(tmpl, '}')
+		tmpl = tmpl[:open] + p + tmpl[end+1:]
+	}
+	return tmpl
+}
+
+// rateWindow is the simulated tenant's rate-limit window (simtenant.APIs)
+// that family f's calls spend in the env's generation.
+func (e *env) rateWindow(f op.Family) string {
+	switch {
+	case f == op.Reports && e.gen == op.V1:
+		return simtenant.APIReportsV1
+	case f == op.Reports:
+		return simtenant.APIV2024
+	case e.gen == op.Legacy:
+		return simtenant.APIBeta
+	case f == op.History:
+		return simtenant.APIIdentityHistoryV1
+	case f == op.Tasks:
+		return simtenant.APITaskManagementV1
+	}
+	return simtenant.APIRoleMiningV1
 }
 
 func must[T any](v T, err error) T {
@@ -101,6 +173,13 @@ func (e *env) query(doc string, vars map[string]any) response {
 	e.t.Helper()
 	e.calls.Reset()
 	a := e.gw.Query(doc, vars)
+	_, queries, _ := e.calls.Snapshot()
+	for _, q := range queries {
+		// The legacy trees are /beta and /v2024; no v1 path is under them.
+		if legacy := strings.HasPrefix(q, "/beta/") || strings.HasPrefix(q, "/v2024/"); legacy != (e.gen == op.Legacy) {
+			e.t.Errorf("a %s gateway called %s", e.gen, q)
+		}
+	}
 	r := response{status: a.Status, Data: a.Data, Extensions: a.Extensions}
 	for _, ge := range a.Errors {
 		r.Errors = append(r.Errors, gqlError(ge))

@@ -10,6 +10,7 @@ import (
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/history"
 	"github.com/sailgraph/sailgraph/upstream/isc"
+	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
 // firstIdentity returns the id of the tenant's first identity, read
@@ -111,11 +112,13 @@ type pageData struct {
 
 // An identity page is one query: one call to learn the identity exists,
 // then its four independent calls at once, and no call twice.
-func TestIdentityPage(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+func TestIdentityPage(t *testing.T) { inEachGeneration(t, testIdentityPage) }
+
+func testIdentityPage(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	id := e.firstIdentity()
 	e.tn.SetLatency(200 * time.Millisecond)
-	e.calls.SetGate("/historical-identities/"+id+"/", 4)
+	e.calls.SetGate(e.path(op.GetHistoricalIdentity, id)+"/", 4)
 
 	var d pageData
 	e.mustQuery(identityPage, map[string]any{"id": id}, &d)
@@ -203,7 +206,11 @@ func TestIdentityPage(t *testing.T) {
 // listed identity make one call, and totalCount is asked of the tenant only
 // when it is selected.
 func TestEqualCallsOnceAndCountOnlyWhenSelected(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+	inEachGeneration(t, testEqualCallsOnceAndCountOnlyWhenSelected)
+}
+
+func testEqualCallsOnceAndCountOnlyWhenSelected(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	var d struct {
 		Identities struct {
 			Nodes []struct {
@@ -274,8 +281,10 @@ type itemData struct {
 
 // Every access item kind comes back as its own type with its own fields,
 // as the tenant has them.
-func TestAccessItemKinds(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+func TestAccessItemKinds(t *testing.T) { inEachGeneration(t, testAccessItemKinds) }
+
+func testAccessItemKinds(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	id := e.firstIdentity()
 	var d struct {
 		Identity map[string]struct{ Nodes []itemData }
@@ -341,7 +350,11 @@ func checkItem(t *testing.T, n itemData, it history.AccessItem) {
 // Filters, sort order and search reach the tenant as the tenant's
 // parameters: the answer is the one the tenant gives for them.
 func TestAccessItemFilterOrderAndSearch(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+	inEachGeneration(t, testAccessItemFilterOrderAndSearch)
+}
+
+func testAccessItemFilterOrderAndSearch(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	id := e.firstIdentity()
 	var d struct {
 		Identity struct {
@@ -418,8 +431,10 @@ type eventData struct {
 
 // Every event kind comes back as its own type with its own fields, as the
 // tenant has them.
-func TestEventKinds(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+func TestEventKinds(t *testing.T) { inEachGeneration(t, testEventKinds) }
+
+func testEventKinds(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	id := e.identityWithEveryEventKind()
 	var d struct {
 		Identity struct {
@@ -479,8 +494,10 @@ func TestEventKinds(t *testing.T) {
 
 // Snapshots, one snapshot, the summary, the comparison and the diff, each
 // as the tenant has it; a snapshot asked for twice is fetched once.
-func TestSnapshotsAndComparisons(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+func TestSnapshotsAndComparisons(t *testing.T) { inEachGeneration(t, testSnapshotsAndComparisons) }
+
+func testSnapshotsAndComparisons(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	id := e.firstIdentity()
 	ctx := context.Background()
 	snaps := must(e.history.ListSnapshots(ctx, id, history.SnapshotsParams{Paging: isc.Paging{Limit: 250}}))
@@ -611,8 +628,10 @@ func TestSnapshotsAndComparisons(t *testing.T) {
 
 // More than 250 identities come in concurrent upstream pages of 250, in
 // the tenant's order, and cursors page on from where a page ended.
-func TestPagingAcrossUpstreamPages(t *testing.T) {
-	e := newEnv(t, simtenant.Options{Identities: 600}, graph.Options{})
+func TestPagingAcrossUpstreamPages(t *testing.T) { inEachGeneration(t, testPagingAcrossUpstreamPages) }
+
+func testPagingAcrossUpstreamPages(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{Identities: 600}, graph.Options{})
 	type conn struct {
 		Identities struct {
 			PageInfo struct {
@@ -633,11 +652,12 @@ func TestPagingAcrossUpstreamPages(t *testing.T) {
 		t.Fatalf("first page: %d edges, hasNextPage %v", len(p1.Identities.Edges), p1.Identities.PageInfo.HasNextPage)
 	}
 	slices.Sort(queries1)
-	if want := []string{"/beta/historical-identities?limit=250", "/beta/historical-identities?limit=51&offset=250"}; !slices.Equal(queries1, want) {
+	list := e.path(op.ListHistoricalIdentities)
+	if want := []string{list + "?limit=250", list + "?limit=51&offset=250"}; !slices.Equal(queries1, want) {
 		t.Errorf("upstream requests %v, want %v", queries1, want)
 	}
 
-	e.calls.SetGate("/beta/historical-identities", 4) // the rest comes in four pages at once
+	e.calls.SetGate(list, 4) // the rest comes in four pages at once
 	var p2 conn
 	e.mustQuery(q, map[string]any{"first": 1000, "after": p1.Identities.PageInfo.EndCursor}, &p2)
 	byOp, _, maxInFlight := e.calls.Snapshot()

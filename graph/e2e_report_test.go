@@ -45,8 +45,10 @@ const reportFields = `id reportType taskDefName created state status durationMs 
 
 // A report runs from startReport to a downloadable result; a wrong
 // combination of type and arguments never reaches the tenant.
-func TestReports(t *testing.T) {
-	e := newEnv(t, simtenant.Options{ReportDuration: 150 * time.Millisecond}, graph.Options{})
+func TestReports(t *testing.T) { inEachGeneration(t, testReports) }
+
+func testReports(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{ReportDuration: 150 * time.Millisecond}, graph.Options{})
 
 	for name, input := range map[string]string{
 		"arguments of another type": `{reportType: ACCOUNTS, identities: {correlatedOnly: true}}`,
@@ -110,8 +112,10 @@ func TestReports(t *testing.T) {
 	}
 }
 
-func TestCancelReport(t *testing.T) {
-	e := newEnv(t, simtenant.Options{ReportDuration: time.Hour}, graph.Options{})
+func TestCancelReport(t *testing.T) { inEachGeneration(t, testCancelReport) }
+
+func testCancelReport(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{ReportDuration: time.Hour}, graph.Options{})
 	var started struct{ StartReport struct{ ID string } }
 	e.mustQuery(`mutation { startReport(input: {reportType: IDENTITIES_DETAILS}) { id } }`, nil, &started)
 	var cancelled struct{ CancelReport bool }
@@ -173,8 +177,10 @@ func TestQueuedReport(t *testing.T) {
 
 // A potential role export runs from exportPotentialRole to a downloadable
 // zip.
-func TestRoleMiningExport(t *testing.T) {
-	e := newEnv(t, simtenant.Options{ExportStep: 50 * time.Millisecond}, graph.Options{})
+func TestRoleMiningExport(t *testing.T) { inEachGeneration(t, testRoleMiningExport) }
+
+func testRoleMiningExport(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{ExportStep: 50 * time.Millisecond}, graph.Options{})
 	const session, role = "8c190e67-87aa-4ed9-a90b-d9d5344523fb", "278359a6-04b7-4669-9468-924cf580964a"
 	type export struct {
 		ExportID, SessionID, PotentialRoleID, Status string

@@ -14,10 +14,14 @@ import (
 // freshness is served from the cache, and the response says which fields
 // are stale and how old they are.
 func TestStaleServeThroughTheRealCache(t *testing.T) {
+	inEachGeneration(t, testStaleServeThroughTheRealCache)
+}
+
+func testStaleServeThroughTheRealCache(t *testing.T, gen string) {
 	clock := clocktest.New(time.Now())
-	gw := gatewaytest.New(t, gatewaytest.Options{Tenant: simtenant.Options{Identities: 30, Seed: 3}, Clock: clock.Now})
+	gw := gatewaytest.New(t, gatewaytest.Options{UpstreamAPI: gen, Tenant: simtenant.Options{Identities: 30, Seed: 3}, Clock: clock.Now})
 	tn := gw.Tenant
-	e := &env{t: t, tn: tn, gw: gw, calls: gw.Calls}
+	e := &env{t: t, gen: generationOf(gen), tn: tn, gw: gw, calls: gw.Calls}
 
 	var list struct {
 		Identities struct{ Nodes []struct{ ID string } }

@@ -57,10 +57,12 @@ func checkTask(t *testing.T, got taskData, want tasks.TaskStatus) {
 // Task lookups by id in one request are one upstream list call with
 // filters=id in (...); pending tasks, which the tenant lists apart, take a
 // second; unknown ids are null and NOT_FOUND.
-func TestTaskLookupsAreBatched(t *testing.T) {
+func TestTaskLookupsAreBatched(t *testing.T) { inEachGeneration(t, testTaskLookupsAreBatched) }
+
+func testTaskLookupsAreBatched(t *testing.T, gen string) {
 	// A batch window generous for a loaded machine: the test is about
 	// batching, not its latency.
-	e := newEnv(t, simtenant.Options{}, graph.Options{Loaders: loaders.Options{BatchWait: 250 * time.Millisecond}})
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{Loaders: loaders.Options{BatchWait: 250 * time.Millisecond}})
 	ctx := context.Background()
 	done := must(e.tasks.ListTaskStatus(ctx, tasks.ListParams{Paging: isc.Paging{Limit: 3}}))
 	pending := must(e.tasks.ListPendingTasks(ctx, isc.Paging{Limit: 1}))
@@ -116,8 +118,10 @@ func filterOf(t *testing.T, pathQuery string) string {
 
 // tasks filters, sorts and counts as the tenant does; a single value where
 // the filter takes a list is a list of one.
-func TestTaskLists(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+func TestTaskLists(t *testing.T) { inEachGeneration(t, testTaskLists) }
+
+func testTaskLists(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	ctx := context.Background()
 	var d struct {
 		Tasks struct {
@@ -176,8 +180,10 @@ func TestTaskLists(t *testing.T) {
 
 // updateTaskStatus patches a task; clearing a stuck task takes it out of
 // the pending ones.
-func TestUpdateTaskStatus(t *testing.T) {
-	e := newEnv(t, simtenant.Options{}, graph.Options{})
+func TestUpdateTaskStatus(t *testing.T) { inEachGeneration(t, testUpdateTaskStatus) }
+
+func testUpdateTaskStatus(t *testing.T, gen string) {
+	e := newEnvIn(t, gen, simtenant.Options{}, graph.Options{})
 	ctx := context.Background()
 	pending := must(e.tasks.ListPendingTasks(ctx, isc.Paging{Limit: 1}))
 	before := must(e.tasks.CountPendingTasks(ctx))

@@ -57,6 +57,10 @@ type envOptions struct {
 	// lean leaves out everything not needed to stream (spec validation of
 	// the tenant side, the twin tenant) for the heap test.
 	lean bool
+	// upstreamAPI is the gateway's SAILGRAPH_UPSTREAM_API (default: legacy
+	// everywhere). The REST side serves both generations' paths whatever
+	// it says.
+	upstreamAPI string
 }
 
 // env is a whole gateway (gateway.New, through gatewaytest; Redis for the
@@ -86,11 +90,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 	topts := simtenant.Options{Seed: 7, Identities: 60, RateLimit: -1, Now: o.now, ReportDuration: o.reportDuration}
 	e := &env{t: t, upstreamAuth: &headerLog{}}
 	gw := gatewaytest.New(t, gatewaytest.Options{
-		Tenant: topts,
-		Redis:  true,
-		Budget: o.budget,
-		NoSpec: o.lean,
-		Base:   func(next http.RoundTripper) http.RoundTripper { return recordAuth{log: e.upstreamAuth, next: next} },
+		UpstreamAPI: o.upstreamAPI,
+		Tenant:      topts,
+		Redis:       true,
+		Budget:      o.budget,
+		NoSpec:      o.lean,
+		Base:        func(next http.RoundTripper) http.RoundTripper { return recordAuth{log: e.upstreamAuth, next: next} },
 		Config: func(c *config.Config) {
 			if o.timeout > 0 {
 				c.UpstreamTimeout = o.timeout

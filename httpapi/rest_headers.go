@@ -23,6 +23,9 @@ var forwardedRequestHeaders = []string{
 
 func copyRequestHeader(dst, src http.Header) {
 	for _, k := range forwardedRequestHeaders {
+		// Canonical form: "X-SailPoint-Experimental" is stored as
+		// "X-Sailpoint-Experimental".
+		k = http.CanonicalHeaderKey(k)
 		if vs, ok := src[k]; ok {
 			dst[k] = append([]string(nil), vs...)
 		}

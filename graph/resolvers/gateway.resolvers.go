@@ -13,5 +13,9 @@ import (
 
 // Gateway is the resolver for the gateway field.
 func (r *queryResolver) Gateway(ctx context.Context) (*model.Gateway, error) {
-	return &model.Gateway{Simulated: r.Simulated, Tenant: r.Tenant, APIVersions: []string{"beta", "v2024"}}, nil
+	versions, err := r.apiVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Gateway{Simulated: r.Simulated, Tenant: r.Tenant, APIVersions: versions}, nil
 }

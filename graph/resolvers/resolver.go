@@ -32,6 +32,10 @@ type Resolver struct {
 	// gateway turns it off while the tenant budget has little headroom.
 	LookAhead func(ctx context.Context) bool
 
+	// Generations says which upstream API generation serves each family
+	// now (nil: legacy everywhere), for gateway { apiVersions }.
+	Generations isc.Generations
+
 	// DownloadBase is put before the gateway's download paths in
 	// downloadUrl fields: "" gives paths below the gateway's root
 	// ("/download/reports/..."), "https://sailgraph.example.com" absolute

@@ -10,9 +10,11 @@ import (
 )
 
 // ListAccessItems lists the access items the identity with id holds now,
-// of one type (listIdentityAccessItems).
+// of one type (listIdentityAccessItems), filtered, searched, sorted and
+// paged as the tenant does it. In v1 the tenant can no longer filter,
+// sort or search this list, so for a call that asks for any of these the
+// client reads the whole list and does it itself (see local.go).
 func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsParams) (isc.Page[AccessItem], error) {
-	o := op.ListIdentityAccessItems
 	q := url.Values{}
 	if err := p.Paging.Apply(q); err != nil {
 		return isc.Page[AccessItem]{}, err
@@ -25,18 +27,32 @@ func (c *Client) ListAccessItems(ctx context.Context, id string, p AccessItemsPa
 	if err != nil {
 		return isc.Page[AccessItem]{}, err
 	}
-	isc.SetString(q, "filters", filters)
 	sorters, err := isc.EncodeSorters(p.Sort, itemSortFields...)
 	if err != nil {
 		return isc.Page[AccessItem]{}, err
 	}
+	gen, err := c.c.GenerationFor(ctx, op.History)
+	if err != nil {
+		return isc.Page[AccessItem]{}, err
+	}
+	if gen == op.V1 && (filters != "" || sorters != "" || p.Query != "") {
+		return c.accessItemsLocally(ctx, id, p)
+	}
+	isc.SetString(q, "filters", filters)
 	isc.SetString(q, "sorters", sorters)
 	isc.SetString(q, "query", p.Query)
-	fallback := p.Type
+	return c.accessItems(ctx, id, p.Type, q, gen)
+}
+
+// accessItems sends one listIdentityAccessItems call in gen.
+func (c *Client) accessItems(ctx context.Context, id string, typ AccessType, q url.Values, gen op.Generation) (isc.Page[AccessItem], error) {
+	o := op.ListIdentityAccessItems
+	fallback := typ
 	if fallback == 0 {
 		fallback = Account
 	}
-	return isc.DecodeList(ctx, c.c, isc.Call{Op: o, Params: []string{id}, Query: q}, func(ws []wireItem) ([]AccessItem, error) {
+	call := isc.Call{Op: o, Params: []string{id}, Query: q}.In(gen)
+	return isc.DecodeList(ctx, c.c, call, func(ws []wireItem) ([]AccessItem, error) {
 		return items(o.Name, ws, fallback)
 	})
 }

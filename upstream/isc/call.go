@@ -35,6 +35,20 @@ type Call struct {
 	Body any
 	// ContentType of Body; "" means application/json.
 	ContentType string
+
+	// gen is the generation the call is built for when pinned (In);
+	// otherwise the one that serves its family when it is sent.
+	gen    op.Generation
+	pinned bool
+}
+
+// In returns the call pinned to generation gen: built for gen whatever
+// serves the family when it is sent. Clients that shape a call per
+// generation (the v1 task list, the pending tasks) pin it to the
+// generation they shaped it for.
+func (c Call) In(gen op.Generation) Call {
+	c.gen, c.pinned = gen, true
+	return c
 }
 
 // Expand fills a path template such as
@@ -80,7 +94,13 @@ func Expand(tmpl string, params ...string) (string, error) {
 // layers. The body is a bytes.Reader, so the request has GetBody and the
 // transport may resend it.
 func (c *Client) newRequest(ctx context.Context, call Call, accept string) (*http.Request, error) {
-	gen := c.Generation(call.Op.Family)
+	gen := call.gen
+	if !call.pinned {
+		var err error
+		if gen, err = c.GenerationFor(ctx, call.Op.Family); err != nil {
+			return nil, err
+		}
+	}
 	p := call.Op.Path(gen)
 	if !p.Served() {
 		return nil, fmt.Errorf("isc: %s has no %s path", call.Op.Name, gen)

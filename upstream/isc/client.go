@@ -1,6 +1,7 @@
 package isc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,6 +42,16 @@ type Generations interface {
 	Generation(op.Family) op.Generation
 }
 
+// ContextGenerations is a Generations that may need the call's context to
+// answer: an automatic choice waits, within the context, for the tenant's
+// first answer, and may ask the tenant with the context's principal (a
+// pass-through caller's own token). The Client uses GenerationFor when its
+// Generations has it.
+type ContextGenerations interface {
+	Generations
+	GenerationFor(ctx context.Context, f op.Family) (op.Generation, error)
+}
+
 // FixedGeneration serves every family from one generation.
 type FixedGeneration op.Generation
 
@@ -59,6 +70,18 @@ func WithGenerations(g Generations) Option {
 
 // Generation is the generation that serves family now.
 func (c *Client) Generation(f op.Family) op.Generation { return c.gens.Generation(f) }
+
+// GenerationFor is the generation that serves family f for a call made
+// with ctx. A client that shapes a call differently per generation asks
+// once and pins the call to the answer (Call.In), so that a change of
+// generation between the two cannot mix them. The error is ctx's, when it
+// ended while the choice was being made.
+func (c *Client) GenerationFor(ctx context.Context, f op.Family) (op.Generation, error) {
+	if cg, ok := c.gens.(ContextGenerations); ok {
+		return cg.GenerationFor(ctx, f)
+	}
+	return c.gens.Generation(f), nil
+}
 
 // Option configures a Client.
 type Option func(*Client)

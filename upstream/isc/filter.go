@@ -28,8 +28,17 @@ const (
 // Value is one literal of a filter expression; make it with Str or Bool.
 type Value struct {
 	lit  string
+	raw  string
 	kind ValueKind
 }
+
+// Text is the value itself, unquoted: what the tenant compares with. A
+// client that evaluates a filter itself (the v1 access items, which the
+// tenant can no longer filter) reads it.
+func (v Value) Text() string { return v.raw }
+
+// Kind is the value's type.
+func (v Value) Kind() ValueKind { return v.kind }
 
 // Str is a string literal, quoted and escaped as the grammar wants.
 func Str(s string) Value {
@@ -43,11 +52,14 @@ func Str(s string) Value {
 		b.WriteByte(s[i])
 	}
 	b.WriteByte('"')
-	return Value{lit: b.String(), kind: StringValue}
+	return Value{lit: b.String(), raw: s, kind: StringValue}
 }
 
 // Bool is a boolean literal.
-func Bool(v bool) Value { return Value{lit: strconv.FormatBool(v), kind: BoolValue} }
+func Bool(v bool) Value {
+	s := strconv.FormatBool(v)
+	return Value{lit: s, raw: s, kind: BoolValue}
+}
 
 // Term is one comparison on a field of type F. Each operation's package
 // declares F, so a field of one operation cannot be used on another.

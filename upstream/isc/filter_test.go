@@ -63,3 +63,16 @@ func TestEncodeSorters(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A value's text is what was given, whatever quoting the grammar needs.
+func TestValueText(t *testing.T) {
+	for _, v := range []struct {
+		v    Value
+		text string
+		kind ValueKind
+	}{{Str(`say "hi" \ bye`), `say "hi" \ bye`, StringValue}, {Str(""), "", StringValue}, {Bool(true), "true", BoolValue}, {Bool(false), "false", BoolValue}} {
+		if v.v.Text() != v.text || v.v.Kind() != v.kind {
+			t.Errorf("%q: text %q kind %v, want %q %v", v.v.lit, v.v.Text(), v.v.Kind(), v.text, v.kind)
+		}
+	}
+}

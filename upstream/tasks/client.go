@@ -1,12 +1,21 @@
-// Package tasks is the typed client of ISC's task-status operations (beta):
-// one task by id, the completed-task list with filters and sorters, the
-// deprecated pending-task list and count, and the status update.
+// Package tasks is the typed client of ISC's task-status operations: one
+// task by id, the completed-task list with filters and sorters, the
+// pending-task list and count, and the status update.
+//
+// It answers alike in both API generations. Legacy (beta) lists completed
+// tasks only and has its own, deprecated, pending-task operations; task
+// management v1 lists every task and has none. In v1 the client therefore
+// adds `completionStatus in (the final statuses)` to a list filter that
+// names no completionStatus, and reads the pending tasks (and their count,
+// with count=true and limit=0) from the list with `completionStatus
+// isnull`.
 package tasks
 
 import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/op"
@@ -63,15 +72,29 @@ func (c *Client) UpdateTaskStatus(ctx context.Context, id string, ops []PatchOp)
 	return &ts, nil
 }
 
-// ListTaskStatus lists task statuses (getTaskStatusList). The tenant lists
-// completed tasks, or the pending ones for a completionStatus isnull
-// filter.
+// ListTaskStatus lists task statuses (getTaskStatusList): the completed
+// tasks, or the pending ones for a completionStatus isnull filter, in
+// either generation.
 func (c *Client) ListTaskStatus(ctx context.Context, p ListParams) (isc.Page[TaskStatus], error) {
 	q := url.Values{}
 	if err := p.Paging.Apply(q); err != nil {
 		return isc.Page[TaskStatus]{}, err
 	}
-	filters, err := p.Filter.Encode(filterSpec)
+	// Checked before the generation is asked for, so that a bad filter is
+	// refused alike in both.
+	if _, err := p.Filter.Encode(filterSpec); err != nil {
+		return isc.Page[TaskStatus]{}, err
+	}
+	gen, err := c.c.GenerationFor(ctx, op.Tasks)
+	if err != nil {
+		return isc.Page[TaskStatus]{}, err
+	}
+	filter := p.Filter
+	if gen == op.V1 && !slices.ContainsFunc(filter, func(t isc.Term[Field]) bool { return t.Field == FieldCompletionStatus }) {
+		// v1 lists every task; legacy, and this method, the completed ones.
+		filter = append(slices.Clip(filter), isc.In(FieldCompletionStatus, finalStatuses...))
+	}
+	filters, err := filter.Encode(filterSpec)
 	if err != nil {
 		return isc.Page[TaskStatus]{}, err
 	}
@@ -81,33 +104,71 @@ func (c *Client) ListTaskStatus(ctx context.Context, p ListParams) (isc.Page[Tas
 		return isc.Page[TaskStatus]{}, err
 	}
 	isc.SetString(q, "sorters", sorters)
-	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetTaskStatusList, Query: q})
+	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetTaskStatusList, Query: q}.In(gen))
 }
 
-// ListPendingTasks lists the tasks still running (getPendingTasks, which
-// upstream deprecates in favour of ListTaskStatus with
-// isc.IsNull(FieldCompletionStatus)).
+// finalStatuses are every completionStatus a finished task can have (the
+// TaskStatus schema's enum): `completionStatus in (...)` with all of them
+// is "completed".
+var finalStatuses = []isc.Value{
+	isc.Str(string(StatusSuccess)), isc.Str(string(StatusWarning)), isc.Str(string(StatusError)),
+	isc.Str(string(StatusTerminated)), isc.Str(string(StatusTempError)),
+}
+
+// pendingFilter is the list filter that keeps the tasks still running.
+var pendingFilter = mustEncode(isc.And(isc.IsNull(FieldCompletionStatus)))
+
+func mustEncode(f isc.Filter[Field]) string {
+	s, err := f.Encode(filterSpec)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// ListPendingTasks lists the tasks still running, newest first: in legacy
+// with getPendingTasks (which upstream deprecates), in v1 with the task
+// list and `completionStatus isnull`, its replacement.
 func (c *Client) ListPendingTasks(ctx context.Context, p isc.Paging) (isc.Page[TaskStatus], error) {
 	q := url.Values{}
 	if err := p.Apply(q); err != nil {
 		return isc.Page[TaskStatus]{}, err
 	}
-	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetPendingTasks, Query: q})
+	gen, err := c.c.GenerationFor(ctx, op.Tasks)
+	if err != nil {
+		return isc.Page[TaskStatus]{}, err
+	}
+	if gen == op.V1 {
+		q.Set("filters", pendingFilter)
+		return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetTaskStatusList, Query: q}.In(gen))
+	}
+	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetPendingTasks, Query: q}.In(gen))
 }
 
-// CountPendingTasks returns how many tasks are pending, from the headers
-// of a HEAD request (getPendingTaskHeaders with count=true); no list is
-// transferred.
+// CountPendingTasks returns how many tasks are pending, without
+// transferring the list: in legacy from the headers of a HEAD request
+// (getPendingTaskHeaders with count=true), in v1 from the task list with
+// `completionStatus isnull`, count=true and limit=0 (an empty page and
+// X-Total-Count).
 func (c *Client) CountPendingTasks(ctx context.Context) (int, error) {
-	meta, err := c.c.Send(ctx, isc.Call{
-		Op:    op.GetPendingTaskHeaders,
-		Query: url.Values{"count": {"true"}},
-	})
+	gen, err := c.c.GenerationFor(ctx, op.Tasks)
+	if err != nil {
+		return 0, err
+	}
+	var meta isc.Meta
+	name := op.GetPendingTaskHeaders.Name
+	if gen == op.V1 {
+		name = op.GetTaskStatusList.Name
+		q := url.Values{"filters": {pendingFilter}, "count": {"true"}, "limit": {"0"}}
+		meta, err = c.c.JSON(ctx, isc.Call{Op: op.GetTaskStatusList, Query: q}.In(gen), nil)
+	} else {
+		meta, err = c.c.Send(ctx, isc.Call{Op: op.GetPendingTaskHeaders, Query: url.Values{"count": {"true"}}}.In(gen))
+	}
 	if err != nil {
 		return 0, err
 	}
 	if !meta.HasTotal {
-		return 0, isc.Breach("getPendingTaskHeaders", nil, "no X-Total-Count for count=true")
+		return 0, isc.Breach(name, nil, "no X-Total-Count for count=true")
 	}
 	return meta.Total, nil
 }
