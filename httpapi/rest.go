@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/op"
 )
 
@@ -76,6 +77,16 @@ func match(next echo.HandlerFunc) echo.HandlerFunc {
 				return writeErrorDto(c, http.StatusMethodNotAllowed, "405 Method Not Allowed", r.Method+" is not served at "+r.URL.Path)
 			}
 			return writeErrorDto(c, http.StatusNotFound, "404 Not found", "no operation "+r.Method+" "+r.URL.Path)
+		}
+		// The spec requires this header on the experimental APIs; a caller
+		// who leaves it out is told so, as the tenant would, rather than
+		// served what another caller's call put in the cache.
+		if call.Op.Path(call.Gen).Experimental {
+			v := r.Header.Values(isc.HeaderExperimental)
+			if len(v) != 1 || !strings.EqualFold(strings.TrimSpace(v[0]), "true") {
+				return writeErrorDto(c, http.StatusBadRequest, detailFor(http.StatusBadRequest),
+					"this API is experimental: send the header "+isc.HeaderExperimental+": true to use it")
+			}
 		}
 		c.SetRequest(r.WithContext(op.With(r.Context(), call)))
 		return next(c)

@@ -179,6 +179,14 @@ func TestRESTAnswersAsTheTenantInV1(t *testing.T) {
 		}
 	}
 
+	// A cached experimental read asked without the header is refused as
+	// the tenant refuses it, not answered from the cache.
+	beforeBare := e.tenantRequests()
+	assertErrorDto(t, e.call(http.DefaultClient, e.gateway, http.MethodGet, base, "", ""), http.StatusBadRequest)
+	if n := e.tenantRequests() - beforeBare; n != 0 {
+		t.Errorf("GET %s without the experimental header reached the tenant %d times", base, n)
+	}
+
 	// Every v1 operation went through the REST side, validated by the
 	// client against the v1 spec, and nothing of the legacy one did.
 	covered := e.client.Transport.(withAuth).next.(*spectest.Transport).Covered()
