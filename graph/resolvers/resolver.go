@@ -26,6 +26,8 @@ type Resolver struct {
 	TaskStatus TasksAPI // not Tasks: that is Query.tasks' resolver method
 	Reports    ReportsAPI
 	RoleMining RoleMiningAPI
+	// Jobs watches asynchronous jobs for the subscriptions.
+	Jobs JobsAPI
 
 	// DownloadBase is put before the gateway's download paths in
 	// downloadUrl fields: "" gives paths below the gateway's root
