@@ -75,6 +75,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Shutdown neither closes hijacked connections (WebSockets) nor ends
+	// SSE streams, which it would wait for until its timeout: end the
+	// subscriptions as it starts.
+	srv.RegisterOnShutdown(func() {
+		dctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := gw.Drain(dctx); err != nil {
+			log.Warn("ending subscriptions", "error", err.Error())
+		}
+	})
 	log.Info("sailgraph listening",
 		"addr", ln.Addr().String(),
 		"graphql", "http://"+displayAddr(ln)+"/graphql",
