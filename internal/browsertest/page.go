@@ -2,20 +2,29 @@ package browsertest
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
 )
+
+// ErrNoDeadline is returned by a Page method called with a context that
+// has no deadline.
+var ErrNoDeadline = errors.New("browsertest: the context has no deadline")
+
+// pollEvery is how often WaitFor, WaitText re-check their condition.
+const pollEvery = 100 * time.Millisecond
 
 // Page is one browser tab, closed when the test ends.
 type Page struct {
-	conn    *conn
-	session string
-	loads   chan struct{} // a Page.loadEventFired each
+	tab context.Context // chromedp's, for this tab
 
 	mu       sync.Mutex
 	problems []string
@@ -24,241 +33,186 @@ type Page struct {
 // NewPage opens a blank tab whose viewport is width×height CSS pixels at
 // a device scale of 1, so that screenshots are exactly that size.
 func (b *Browser) NewPage(ctx context.Context, width, height int) (*Page, error) {
-	var target struct {
-		TargetID string `json:"targetId"`
+	p := &Page{}
+	tab, cancel := chromedp.NewContext(b.ctx, chromedp.WithListener(p.event))
+	b.t.Cleanup(cancel)
+	p.tab = tab
+	if err := attach(ctx, tab, cancel); err != nil {
+		return nil, fmt.Errorf("browsertest: open a tab: %w", err)
 	}
-	if err := b.conn.call(ctx, "", "Target.createTarget", map[string]any{"url": "about:blank"}, &target); err != nil {
-		return nil, err
-	}
-	var attached struct {
-		SessionID string `json:"sessionId"`
-	}
-	err := b.conn.call(ctx, "", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &attached)
-	if err != nil {
-		return nil, err
-	}
-	p := &Page{conn: b.conn, session: attached.SessionID, loads: make(chan struct{}, 16)}
-	b.conn.handle(p.session, p.event)
-	b.t.Cleanup(func() {
-		b.conn.handle(p.session, nil)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = b.conn.call(ctx, "", "Target.closeTarget", map[string]any{"targetId": target.TargetID}, nil)
-	})
-	for _, domain := range []string{"Page.enable", "Runtime.enable", "Log.enable"} {
-		if err := p.call(ctx, domain, nil, nil); err != nil {
-			return nil, err
-		}
-	}
-	err = p.call(ctx, "Emulation.setDeviceMetricsOverride", map[string]any{
-		"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false,
-	}, nil)
+	err := p.do(ctx, "set the viewport", chromedp.EmulateViewport(int64(width), int64(height)))
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *Page) call(ctx context.Context, method string, params, result any) error {
-	return p.conn.call(ctx, p.session, method, params, result)
-}
-
-// event records the page's load events and its problems.
-func (p *Page) event(method string, params json.RawMessage) {
-	switch method {
-	case "Page.loadEventFired":
-		select {
-		case p.loads <- struct{}{}:
-		default:
-		}
-	case "Runtime.exceptionThrown":
-		var e struct {
-			ExceptionDetails struct {
-				Text      string `json:"text"`
-				Exception struct {
-					Description string `json:"description"`
-				} `json:"exception"`
-			} `json:"exceptionDetails"`
-		}
-		_ = json.Unmarshal(params, &e)
-		p.problem("exception: " + e.ExceptionDetails.Text + " " + e.ExceptionDetails.Exception.Description)
-	case "Runtime.consoleAPICalled":
-		var e struct {
-			Type string `json:"type"`
-			Args []struct {
-				Value       any    `json:"value"`
-				Description string `json:"description"`
-			} `json:"args"`
-		}
-		_ = json.Unmarshal(params, &e)
-		if e.Type == "error" || e.Type == "assert" {
-			parts := make([]string, 0, len(e.Args))
-			for _, a := range e.Args {
-				if a.Value != nil {
-					parts = append(parts, fmt.Sprint(a.Value))
-				} else {
-					parts = append(parts, a.Description)
-				}
-			}
-			p.problem("console." + e.Type + ": " + strings.Join(parts, " "))
-		}
-	case "Log.entryAdded":
-		var e struct {
-			Entry struct {
-				Level  string `json:"level"`
-				Source string `json:"source"`
-				Text   string `json:"text"`
-				URL    string `json:"url"`
-			} `json:"entry"`
-		}
-		_ = json.Unmarshal(params, &e)
-		if e.Entry.Level == "error" {
-			p.problem(e.Entry.Source + ": " + e.Entry.Text + " " + e.Entry.URL)
-		}
+// run runs action on p's tab for as long as ctx allows.
+func run[T any](ctx context.Context, p *Page, what string, action chromedp.Action[T]) (T, error) {
+	var zero T
+	d, ok := ctx.Deadline()
+	if !ok {
+		return zero, fmt.Errorf("%s: %w", what, ErrNoDeadline)
 	}
+	// The action runs on the tab's context (chromedp needs it) bounded by
+	// ctx's deadline and cancellation.
+	c, cancel := context.WithDeadline(p.tab, d)
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	v, err := chromedp.Run(c, action)
+	if err != nil {
+		return zero, fmt.Errorf("browsertest: %s: %w", what, err)
+	}
+	return v, nil
 }
 
-func (p *Page) problem(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.problems = append(p.problems, strings.TrimSpace(s))
+func (p *Page) do(ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) error {
+	_, err := run(ctx, p, what, chromedp.Steps(steps...))
+	return err
+}
+
+// Navigate loads url and waits for the page's load event.
+func (p *Page) Navigate(ctx context.Context, url string) error {
+	return p.do(ctx, "navigate to "+url, chromedp.Navigate(url))
+}
+
+// Eval evaluates a JavaScript expression in the page, awaiting it if it
+// is a promise, and decodes its JSON value into out (if not nil). A
+// rejected promise or a thrown exception is an error.
+func (p *Page) Eval(ctx context.Context, expr string, out any) error {
+	what := fmt.Sprintf("evaluate %q", expr)
+	raw, err := run(ctx, p, what, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
+	if err != nil || out == nil {
+		return err
+	}
+	if len(raw) == 0 {
+		return fmt.Errorf("browsertest: %s: no value", what)
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// WaitFor waits until the JavaScript expression expr is truthy, checking
+// it every 100 ms. An expression that throws fails at once, so write it
+// to be false, not an error, while the page is not ready (?. and ?? help).
+func (p *Page) WaitFor(ctx context.Context, expr string) error {
+	return p.do(ctx, "wait for "+expr, poll(ctx, expr))
+}
+
+// poll is an action that waits until expr is truthy. The page polls, and
+// gives up by itself at ctx's deadline.
+func poll(ctx context.Context, expr string) chromedp.Action[chromedp.Void] {
+	var timeout time.Duration
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	return chromedp.Poll[chromedp.Void]("Boolean("+expr+")",
+		chromedp.WithPollingInterval(pollEvery), chromedp.WithPollingTimeout(timeout))
+}
+
+// WaitText waits until the text a person sees in the first element that
+// matches the CSS selector contains text.
+func (p *Page) WaitText(ctx context.Context, selector, text string) error {
+	return p.WaitFor(ctx, fmt.Sprintf(`(document.querySelector(%s)?.innerText ?? '').includes(%s)`, jsString(selector), jsString(text)))
+}
+
+// WaitVisible waits until an element matching the CSS selector is shown.
+func (p *Page) WaitVisible(ctx context.Context, selector string) error {
+	return p.do(ctx, "wait for "+selector, chromedp.WaitVisible(chromedp.CSS(selector)))
+}
+
+// Click waits for the first element matching the CSS selector to show,
+// scrolls it into view and clicks its centre with the mouse, as a person
+// would.
+func (p *Page) Click(ctx context.Context, selector string) error {
+	return p.do(ctx, "click "+selector, chromedp.Click(chromedp.CSS(selector)))
+}
+
+// Type clicks the first element matching the CSS selector, waits until
+// the focus is in it (a code editor focuses its hidden input a moment
+// after the click), and types text with key events, as a person would.
+// text may hold the special keys of github.com/chromedp/chromedp/kb, such
+// as kb.End or kb.Backspace.
+func (p *Page) Type(ctx context.Context, selector, text string) error {
+	focused := fmt.Sprintf(`document.querySelector(%s)?.contains(document.activeElement)`, jsString(selector))
+	return p.do(ctx, "type into "+selector,
+		chromedp.Click(chromedp.CSS(selector)), poll(ctx, focused), chromedp.KeyEvent(text))
+}
+
+// Screenshot returns a PNG of the page's viewport.
+func (p *Page) Screenshot(ctx context.Context) ([]byte, error) {
+	png, err := run(ctx, p, "screenshot", chromedp.CaptureScreenshot())
+	if err == nil && len(png) == 0 {
+		err = errors.New("browsertest: screenshot: empty")
+	}
+	return png, err
+}
+
+// SaveScreenshot writes a PNG of the page's viewport to path.
+func (p *Page) SaveScreenshot(ctx context.Context, path string) error {
+	png, err := p.Screenshot(ctx)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, png, 0o644)
 }
 
 // Problems are the page's script exceptions, console errors and error log
-// entries (failed loads, content security policy violations) so far.
+// entries (failed loads, content security policy and CORS violations) so
+// far. They include every one the browser reported before the reply to
+// the last call.
 func (p *Page) Problems() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.problems...)
 }
 
-// Navigate loads url and waits for the page's load event.
-func (p *Page) Navigate(ctx context.Context, url string) error {
-	for len(p.loads) > 0 { // forget the loads of earlier pages
-		<-p.loads
+// event records the page's problems. chromedp calls it in order, from the
+// tab's read loop, before it hands on the reply that follows: it must
+// only record.
+func (p *Page) event(ev any) {
+	var s string
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		s = "exception: " + ev.ExceptionDetails.Text
+		if e := ev.ExceptionDetails.Exception; e != nil {
+			s += " " + e.Description
+		}
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
+			return
+		}
+		parts := make([]string, 0, len(ev.Args))
+		for _, a := range ev.Args {
+			parts = append(parts, text(a))
+		}
+		s = "console." + string(ev.Type) + ": " + strings.Join(parts, " ")
+	case *log.EventEntryAdded:
+		if ev.Entry.Level != log.EntryLevelError {
+			return
+		}
+		s = string(ev.Entry.Source) + ": " + ev.Entry.Text + " " + ev.Entry.URL
+	default:
+		return
 	}
-	var nav struct {
-		ErrorText string `json:"errorText"`
-	}
-	if err := p.call(ctx, "Page.navigate", map[string]any{"url": url}, &nav); err != nil {
-		return err
-	}
-	if nav.ErrorText != "" {
-		return fmt.Errorf("navigate to %s: %s", url, nav.ErrorText)
-	}
-	select {
-	case <-p.loads:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("navigate to %s: no load event: %w", url, ctx.Err())
-	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.problems = append(p.problems, strings.TrimSpace(s))
 }
 
-// Eval evaluates a JavaScript expression in the page, awaiting it if it
-// is a promise, and decodes its JSON value into out (if not nil).
-func (p *Page) Eval(ctx context.Context, expr string, out any) error {
-	var res struct {
-		Result struct {
-			Value json.RawMessage `json:"value"`
-		} `json:"result"`
-		ExceptionDetails *struct {
-			Text      string `json:"text"`
-			Exception struct {
-				Description string `json:"description"`
-			} `json:"exception"`
-		} `json:"exceptionDetails"`
+// text is how a console argument reads: a string as it is, another
+// primitive as JSON, an object by its description.
+func text(o *runtime.RemoteObject) string {
+	var s string
+	if o.Type == runtime.RemoteObjectTypeString && json.Unmarshal(o.Value, &s) == nil {
+		return s
 	}
-	err := p.call(ctx, "Runtime.evaluate", map[string]any{
-		"expression": expr, "returnByValue": true, "awaitPromise": true,
-	}, &res)
-	if err != nil {
-		return err
+	if len(o.Value) > 0 {
+		return string(o.Value)
 	}
-	if d := res.ExceptionDetails; d != nil {
-		return fmt.Errorf("evaluate %q: %s %s", expr, d.Text, d.Exception.Description)
-	}
-	if out == nil {
-		return nil
-	}
-	if len(res.Result.Value) == 0 {
-		return fmt.Errorf("evaluate %q: no value", expr)
-	}
-	return json.Unmarshal(res.Result.Value, out)
+	return o.Description
 }
 
-// WaitFor evaluates expr every 100 ms until it is truthy, and fails when
-// ctx is done first, or at once when expr does not parse.
-func (p *Page) WaitFor(ctx context.Context, expr string) error {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	check := "Boolean(" + expr + ")"
-	for {
-		var ok bool
-		err := p.Eval(ctx, check, &ok)
-		if err == nil && ok {
-			return nil
-		}
-		if err != nil && strings.Contains(err.Error(), "SyntaxError") {
-			return err
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			if err != nil {
-				return fmt.Errorf("wait for %s: %w (last: %v)", expr, ctx.Err(), err)
-			}
-			return fmt.Errorf("wait for %s: %w", expr, ctx.Err())
-		}
-	}
-}
-
-// Click scrolls the first element matching a CSS selector into view and
-// clicks its centre with the mouse, as a person would.
-func (p *Page) Click(ctx context.Context, selector string) error {
-	sel, err := json.Marshal(selector)
-	if err != nil {
-		return err
-	}
-	var at *struct{ X, Y float64 }
-	err = p.Eval(ctx, `(() => {
-		const el = document.querySelector(`+string(sel)+`);
-		if (!el) return null;
-		el.scrollIntoView({block: "center", inline: "center"});
-		const r = el.getBoundingClientRect();
-		return {X: r.left + r.width / 2, Y: r.top + r.height / 2};
-	})()`, &at)
-	if err != nil {
-		return err
-	}
-	if at == nil {
-		return fmt.Errorf("click: no element matches %s", selector)
-	}
-	for _, typ := range []string{"mouseMoved", "mousePressed", "mouseReleased"} {
-		ev := map[string]any{"type": typ, "x": at.X, "y": at.Y}
-		if typ != "mouseMoved" {
-			ev["button"], ev["clickCount"] = "left", 1
-		}
-		if err := p.call(ctx, "Input.dispatchMouseEvent", ev, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Screenshot returns a PNG of the page's viewport.
-func (p *Page) Screenshot(ctx context.Context) ([]byte, error) {
-	var shot struct {
-		Data string `json:"data"`
-	}
-	if err := p.call(ctx, "Page.captureScreenshot", map[string]any{"format": "png"}, &shot); err != nil {
-		return nil, err
-	}
-	png, err := base64.StdEncoding.DecodeString(shot.Data)
-	if err != nil {
-		return nil, fmt.Errorf("screenshot: %w", err)
-	}
-	if len(png) == 0 {
-		return nil, errors.New("screenshot: empty")
-	}
-	return png, nil
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
 }
