@@ -20,6 +20,7 @@ import (
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/internal/gqlstream"
 	"github.com/sailgraph/sailgraph/ratelimit"
+	"github.com/sailgraph/sailgraph/simtenant"
 )
 
 const pendingQuery = `subscription { pendingTaskCount }`
@@ -476,5 +477,38 @@ func TestWebSocketOperationsCountAgainstTheRate(t *testing.T) {
 	}
 	if ev := firstEvent(t, ws, pendingQuery, nil); code(ev) != "RATE_LIMITED" {
 		t.Fatalf("a fourth request in the hour: %+v, want RATE_LIMITED", ev)
+	}
+}
+
+// TestPassThroughSubscriptions: in pass-through mode a WebSocket brings
+// the caller's own ISC token in connection_init; two callers' tokens make
+// two jobs, each polled with its own token, never sharing a state.
+func TestPassThroughSubscriptions(t *testing.T) {
+	g := gatewaytest.New(t, gatewaytest.Options{
+		Tenant: simtenant.Options{Clients: callers},
+		Config: func(c *config.Config) { c.PassThrough = true },
+	})
+	ctx := testCtx(t)
+	u := g.URL + "/graphql"
+	if _, err := gqlstream.DialWS(ctx, u, nil, nil); closeCode(t, err) != 4403 {
+		t.Fatalf("no token: %v, want 4403", err)
+	}
+	for id, secret := range callers {
+		ws, err := gqlstream.DialWS(ctx, u, nil, map[string]any{"X-ISC-Token": g.Token(id, secret)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		if ev := firstEvent(t, ws, pendingQuery, nil); code(ev) != "" || ev.Result == nil {
+			t.Fatalf("%s: %+v", id, ev)
+		}
+	}
+	if watching, polling := g.GW.Jobs(); watching != 2 || polling != 2 {
+		t.Fatalf("watching %d jobs, polling %d; want one per caller's token", watching, polling)
+	}
+	// Each job was polled (with its own token: the count is not shared).
+	st := g.Tenant.Stats()
+	if n := st.Requests["getPendingTaskHeaders"][http.StatusOK]; n < 2 {
+		t.Fatalf("%d pending counts answered, want one per token", n)
 	}
 }

@@ -352,14 +352,20 @@ func (h *Hub) renew() {
 			continue
 		}
 		if jb.local {
-			// Back on the Store: its sequence numbers are the ones that
-			// count; what this replica delivered meanwhile carried none.
+			// Back on the Store: its view is the baseline again, its
+			// sequence numbers the ones that count (what this replica
+			// delivered meanwhile carried none). Its last state may be
+			// older than what the subscribers here have had: it is not
+			// delivered (they would step back), and the next poll
+			// publishes the current state to it if that differs.
 			jb.local = false
 			jb.held = false
-			jb.seq = 0
+			jb.last, jb.seq = l.Last, 0
+			if l.Last != nil {
+				jb.seq = l.Last.Seq
+			}
 			h.leaveLocked(jb)
-		}
-		if l.Last != nil {
+		} else if l.Last != nil {
 			h.acceptLocked(jb, *l.Last)
 		}
 		switch {

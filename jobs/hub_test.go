@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -426,13 +427,18 @@ func TestStoreDown(t *testing.T) {
 		t.Fatalf("%+v, want step 2 while Redis is down", u)
 	}
 	srv.Restart()
-	tn.set("r1", 3)
-	waitFor(t, "step 3 from the store", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		u, ok := s.Next(ctx)
-		return ok && stepOf(t, u) == 3 && u.Seq > 0
+	// Back on Redis, the hub stores what it found meanwhile, for the
+	// other replicas and late subscribers.
+	raw := newClient(t, srv.Addr())
+	key := o.Store.(*RedisStore).state(ReportJob(testPrincipal, "r1").Key())
+	waitFor(t, "step 2 in the store", func() bool {
+		body, err := raw.HGet(context.Background(), key, "body").Result()
+		return err == nil && strings.Contains(body, `"state":2`)
 	})
+	tn.set("r1", 3)
+	if u := next(t, s); stepOf(t, u) != 3 || u.Seq == 0 {
+		t.Fatalf("%+v, want step 3 from the store", u)
+	}
 	tn.set("r1", 4)
 	if u := next(t, s); !u.Final || stepOf(t, u) != 4 {
 		t.Fatalf("%+v, want the final state", u)
