@@ -546,7 +546,10 @@ func (h *Hub) poll(ctx context.Context, g *group, jobs []*job) (changed bool, re
 			h.log.Debug("jobs: poll failed; trying again", "job", jobs[i].spec.String(), "error", res.Err.Error())
 			continue
 		}
-		if h.publish(ctx, jobs[i], u) {
+		// Published whatever happens to the poller meanwhile (its job
+		// may end by the very update it publishes), within the store's
+		// own timeout.
+		if h.publish(context.WithoutCancel(ctx), jobs[i], u) {
 			changed = true
 		}
 	}

@@ -1,0 +1,35 @@
+package gateway
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/sailgraph/sailgraph/ratelimit"
+	"github.com/sailgraph/sailgraph/upstream/op"
+	"github.com/sailgraph/sailgraph/upstream/principal"
+)
+
+// The job watchers read the headroom of the very budget their polls
+// spend: the principal's key and the operation's API.
+func TestHeadroomOfTheBudgetPollsSpend(t *testing.T) {
+	lim := ratelimit.NewMemory(ratelimit.Rate{N: 40, Per: time.Minute})
+	headroom := headroomOf(lim)
+	p := principal.ForClient("acme.api.identitynow.com", "client")
+	ctx := context.Background()
+	for range 3 { // more than the bucket's burst of 2
+		_ = lim.Wait(ctx, ratelimit.Key{ClientID: p.Key(), API: "v2024"})
+	}
+	if h, ok := headroom(ctx, p, op.GetReportResult); !ok || h >= 0.2 {
+		t.Fatalf("reports' budget (v2024) after a burst: %v %v, want busy", h, ok)
+	}
+	if h, ok := headroom(ctx, p, op.GetTaskStatusList); !ok || h != 1 {
+		t.Fatalf("tasks' budget (beta), unused: %v %v, want 1", h, ok)
+	}
+	if h, _ := headroom(ctx, principal.ForClient("acme.api.identitynow.com", "other"), op.GetReportResult); h != 1 {
+		t.Fatalf("another client's budget: %v, want 1", h)
+	}
+	if headroomOf(nil) != nil {
+		t.Fatal("a limiter without Headroom gives a reading")
+	}
+}
