@@ -67,7 +67,7 @@ func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
 			}
 			ctx, no := a.authenticate(r.Context(), cred)
 			if no != nil {
-				return refuse(c, opts.Logger, no.reason, no.msg)
+				return refuse(c, a.opts.Logger, no.reason, no.msg)
 			}
 			c.SetRequest(r.WithContext(ctx))
 			return next(c)

@@ -156,6 +156,8 @@ type redisOpen struct {
 	prefix string
 	log    *slog.Logger
 	local  *memoryOpen
+	// ttl and every are openTTL and refreshEvery (shorter in tests).
+	ttl, every time.Duration
 
 	mu   sync.Mutex
 	mine map[string]map[string]struct{} // bucket -> ids open here
@@ -182,8 +184,8 @@ return 1
 // now (adding them if they lapsed or never made it while Redis was down).
 const refreshScript = `
 local t = redis.call('TIME')
-local until = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], until, ARGV[i]) end
+local expiry = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], expiry, ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 0
 `
@@ -194,8 +196,13 @@ var (
 )
 
 func newRedisOpen(rdb redis.UniversalClient, prefix string, log *slog.Logger) *redisOpen {
+	return startRedisOpen(rdb, prefix, log, openTTL, refreshEvery)
+}
+
+func startRedisOpen(rdb redis.UniversalClient, prefix string, log *slog.Logger, ttl, every time.Duration) *redisOpen {
 	ctx, stop := context.WithCancel(context.Background())
-	o := &redisOpen{rdb: rdb, prefix: prefix, log: log, local: newMemoryOpen(), mine: map[string]map[string]struct{}{}, stop: stop, done: make(chan struct{})}
+	o := &redisOpen{rdb: rdb, prefix: prefix, log: log, local: newMemoryOpen(), ttl: ttl, every: every,
+		mine: map[string]map[string]struct{}{}, stop: stop, done: make(chan struct{})}
 	go o.refreshLoop(ctx)
 	return o
 }
@@ -211,7 +218,7 @@ func (o *redisOpen) open(ctx context.Context, bucket string, max int) (func(), b
 	id := newOpenID()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
 	defer cancel()
-	n, err := openLua.Run(rctx, o.rdb, []string{o.key(bucket)}, id, openTTL.Milliseconds(), max).Int()
+	n, err := openLua.Run(rctx, o.rdb, []string{o.key(bucket)}, id, o.ttl.Milliseconds(), max).Int()
 	o.observe(err)
 	var localRelease func()
 	if err != nil {
@@ -246,7 +253,7 @@ func (o *redisOpen) open(ctx context.Context, bucket string, max int) (func(), b
 
 func (o *redisOpen) refreshLoop(ctx context.Context) {
 	defer close(o.done)
-	t := time.NewTicker(refreshEvery)
+	t := time.NewTicker(o.every)
 	defer t.Stop()
 	for {
 		select {
@@ -257,7 +264,7 @@ func (o *redisOpen) refreshLoop(ctx context.Context) {
 		o.mu.Lock()
 		batch := make(map[string][]any, len(o.mine))
 		for bucket, ids := range o.mine {
-			args := []any{openTTL.Milliseconds()}
+			args := []any{o.ttl.Milliseconds()}
 			for id := range ids {
 				args = append(args, id)
 			}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -651,10 +650,4 @@ func (h *Hub) publish(ctx context.Context, jb *job, u Update) bool {
 		}
 	}
 	return true
-}
-
-// IsFinalError reports whether err is a job's final error (a *Error).
-func IsFinalError(err error) bool {
-	var e *Error
-	return errors.As(err, &e)
 }
