@@ -330,9 +330,10 @@ func (g *Gateway) TenantURL() string { return g.tenantURL }
 // real one.
 func (g *Gateway) SimulatedTenant() *simtenant.Tenant { return g.sim }
 
-// Jobs is how many jobs this replica's subscribers watch, and how many of
-// them this replica polls (holds the lease of).
-func (g *Gateway) Jobs() (watching, polling int) { return g.hub.Watching() }
+// Jobs says what this replica's job watchers do: how many jobs its
+// subscribers watch, how many of them it polls (holds the lease of), how
+// many leases it has taken.
+func (g *Gateway) Jobs() jobs.Stats { return g.hub.Stats() }
 
 // CacheStats is the upstream cache's counters.
 func (g *Gateway) CacheStats() cache.Stats { return g.cache.Stats() }

@@ -367,8 +367,8 @@ func TestPendingTaskCount(t *testing.T) {
 	if m := countOf(); m != n-1 {
 		t.Fatalf("count %d after one task ended, want %d", m, n-1)
 	}
-	if _, polling := g.GW.Jobs(); polling != 1 {
-		t.Fatalf("polling %d jobs; the count never ends", polling)
+	if st := g.GW.Jobs(); st.Polling != 1 {
+		t.Fatalf("%+v; the count never ends, its poller must not stop", st)
 	}
 }
 
@@ -503,12 +503,35 @@ func TestPassThroughSubscriptions(t *testing.T) {
 			t.Fatalf("%s: %+v", id, ev)
 		}
 	}
-	if watching, polling := g.GW.Jobs(); watching != 2 || polling != 2 {
-		t.Fatalf("watching %d jobs, polling %d; want one per caller's token", watching, polling)
+	if st := g.GW.Jobs(); st.Watching != 2 || st.Polling != 2 {
+		t.Fatalf("%+v; want one job per caller's token", st)
 	}
 	// Each job was polled (with its own token: the count is not shared).
 	st := g.Tenant.Stats()
 	if n := st.Requests["getPendingTaskHeaders"][http.StatusOK]; n < 2 {
 		t.Fatalf("%d pending counts answered, want one per token", n)
+	}
+}
+
+// TestSSEEndsCleanlyUnderPings: SSE streams that end while keep-alives
+// tick (every millisecond here) end cleanly, again and again: no ping is
+// written to a response after its handler returned.
+func TestSSEEndsCleanlyUnderPings(t *testing.T) {
+	g := gatewaytest.New(t, gatewaytest.Options{Graph: func(o *graph.Options) { o.Streams.KeepAlive = time.Millisecond }})
+	ctx := testCtx(t)
+	client := &http.Client{}
+	for i := range 300 {
+		s, err := gqlstream.DialSSE(ctx, client, g.URL+"/graphql", nil, reportQuery, map[string]any{"id": "unknown"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := s.Next()
+		if err != nil || code(ev) != "NOT_FOUND" {
+			t.Fatalf("stream %d: %+v %v", i, ev, err)
+		}
+		if ev, err := s.Next(); err != nil || !ev.Complete {
+			t.Fatalf("stream %d: %+v %v, want complete", i, ev, err)
+		}
+		s.Close()
 	}
 }

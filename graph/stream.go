@@ -85,8 +85,69 @@ func addStreams(srv *handler.Server, o StreamOptions, fetch loaders.Fetch, lopts
 		KeepAlivePingInterval: o.KeepAlive, // graphql-ws subprotocol
 		PingPongInterval:      o.KeepAlive, // graphql-transport-ws
 	})
-	srv.AddTransport(transport.SSE{KeepAlivePingInterval: o.KeepAlive})
+	srv.AddTransport(sseTransport{transport.SSE{KeepAlivePingInterval: o.KeepAlive}})
 	srv.Use(streamOperations{timeout: o.OperationTimeout, fetch: fetch, loaders: lopts})
+}
+
+// sseTransport is gqlgen's SSE transport with its response writer
+// guarded: its keep-alive goroutine stops only when the request's context
+// ends, which net/http does after the handler has returned, so a ping due
+// in between would write to (and flush) a finished response, and crash the
+// process (gqlgen v0.17.95). Writes after Do has returned are dropped, and
+// the context ends with Do.
+type sseTransport struct{ transport.SSE }
+
+func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx, cancel := context.WithCancel(r.Context())
+	gw := &guardedWriter{w: w}
+	defer func() {
+		cancel()
+		gw.close()
+	}()
+	t.SSE.Do(gw, r.WithContext(ctx), exec)
+}
+
+// errResponseDone: a write after the handler returned.
+var errResponseDone = errors.New("graph: the response is finished")
+
+// guardedWriter passes writes and flushes on to w until close.
+type guardedWriter struct {
+	w    http.ResponseWriter
+	mu   sync.Mutex
+	done bool
+}
+
+func (g *guardedWriter) Header() http.Header { return g.w.Header() }
+
+func (g *guardedWriter) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.done {
+		return 0, errResponseDone
+	}
+	return g.w.Write(b)
+}
+
+func (g *guardedWriter) WriteHeader(status int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.done {
+		g.w.WriteHeader(status)
+	}
+}
+
+func (g *guardedWriter) Flush() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.done {
+		_ = http.NewResponseController(g.w).Flush()
+	}
+}
+
+func (g *guardedWriter) close() {
+	g.mu.Lock()
+	g.done = true
+	g.mu.Unlock()
 }
 
 // wsKey marks the context of a WebSocket connection's operations.

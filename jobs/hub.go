@@ -114,7 +114,8 @@ type Hub struct {
 	jobs     map[string]*job
 	groups   map[string]*group
 	closed   bool
-	degraded bool // the Store did not answer the last Acquire
+	degraded bool  // the Store did not answer the last Acquire
+	leases   int64 // leases taken
 }
 
 // job is a watched job. Its fields are guarded by the Hub's mu.
@@ -201,17 +202,27 @@ func (h *Hub) Subscribe(j Job) (*Subscription, error) {
 	return s, nil
 }
 
-// Watching is how many jobs have subscribers here, and how many of them
-// this replica polls.
-func (h *Hub) Watching() (jobs, polling int) {
+// Stats is what a Hub is doing.
+type Stats struct {
+	// Watching is how many jobs have subscribers here; Polling how many
+	// of them this replica polls.
+	Watching, Polling int
+	// Leases counts the leases this replica has taken since it started:
+	// a takeover after another replica died is one.
+	Leases int64
+}
+
+// Stats says what the Hub is doing now.
+func (h *Hub) Stats() Stats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	st := Stats{Watching: len(h.jobs), Leases: h.leases}
 	for _, jb := range h.jobs {
 		if jb.held {
-			polling++
+			st.Polling++
 		}
 	}
-	return len(h.jobs), polling
+	return st
 }
 
 // Close ends every subscription (Next returns false), stops polling and
@@ -371,6 +382,7 @@ func (h *Hub) renew() {
 		case l.Held && !jb.final():
 			if !jb.held {
 				jb.held = true
+				h.leases++
 				h.joinLocked(jb)
 			}
 		case l.Held: // ended: nothing to poll

@@ -249,7 +249,7 @@ func TestOnePollerPerJob(t *testing.T) {
 		// Ended: no more polls, and Next has nothing more.
 		total := tn.polls.total()
 		for _, h := range hubs {
-			waitFor(t, "the poller to stop", func() bool { _, polling := h.Watching(); return polling == 0 })
+			waitFor(t, "the poller to stop", func() bool { return h.Stats().Polling == 0 })
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
@@ -315,7 +315,7 @@ func TestFailover(t *testing.T) {
 	var poller replica
 	waitFor(t, "a poller", func() bool {
 		for _, r := range rs {
-			if _, n := r.hub.Watching(); n == 1 {
+			if r.hub.Stats().Polling == 1 {
 				poller = r
 				return true
 			}
@@ -385,7 +385,7 @@ func TestGracefulHandover(t *testing.T) {
 	var poller, other int
 	waitFor(t, "a poller", func() bool {
 		for i, h := range hubs {
-			if _, n := h.Watching(); n == 1 {
+			if h.Stats().Polling == 1 {
 				poller, other = i, 1-i
 				return true
 			}
@@ -494,12 +494,12 @@ func TestUnsubscribeStopsPolling(t *testing.T) {
 	next(t, a)
 	next(t, b)
 	a.Close()
-	if jobs, polling := h.Watching(); jobs != 1 || polling != 1 {
-		t.Fatalf("watching %d, polling %d with one subscriber left", jobs, polling)
+	if st := h.Stats(); st.Watching != 1 || st.Polling != 1 || st.Leases != 1 {
+		t.Fatalf("%+v with one subscriber left", st)
 	}
 	b.Close()
-	if jobs, polling := h.Watching(); jobs != 0 || polling != 0 {
-		t.Fatalf("watching %d, polling %d with no subscriber", jobs, polling)
+	if st := h.Stats(); st.Watching != 0 || st.Polling != 0 {
+		t.Fatalf("%+v with no subscriber", st)
 	}
 	time.Sleep(50 * time.Millisecond) // a poll in flight may finish
 	n := tn.polls.total()
