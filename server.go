@@ -121,6 +121,16 @@ func runGateway(ctx context.Context, getenv func(string) string, logOut io.Write
 		defer msrv.Close()
 		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
+	// Shutdown neither closes hijacked connections (WebSockets) nor ends
+	// SSE streams, which it would wait for until its timeout: end the
+	// subscriptions as it starts.
+	srv.RegisterOnShutdown(func() {
+		dctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := gw.Drain(dctx); err != nil {
+			log.Warn("ending subscriptions", "error", err.Error())
+		}
+	})
 	log.Info("sailgraph listening",
 		"addr", ln.Addr().String(),
 		"graphql", "http://"+displayAddr(ln)+"/graphql",

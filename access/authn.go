@@ -1,6 +1,7 @@
 package access
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -35,6 +36,12 @@ type AuthOptions struct {
 	Tokens TokenState
 	// Now is the clock tokens' expiry is judged by (default time.Now).
 	Now func() time.Time
+	// DeferWebSocket lets a WebSocket upgrade without credentials through
+	// unauthenticated (no Caller in its context), for WebSocketInit to
+	// authenticate from the connection_init message. Only for the GraphQL
+	// endpoint, whose WebSocket transport runs WebSocketInit before any
+	// operation; every other request is judged as without it.
+	DeferWebSocket bool
 	// Logger gets one line per refused request (never a credential).
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -47,53 +54,85 @@ type AuthOptions struct {
 // Mount it on every route that reaches the tenant, after the middleware
 // that sets the gateway's own principal.
 func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
+	a := newAuthenticator(opts)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			cred := takeCredentials(r.Header, opts.PassThrough)
+			if opts.DeferWebSocket && cred == (credentials{}) && a.required() && isWebSocketUpgrade(r) {
+				// Browsers cannot set headers on a WebSocket: the key
+				// comes in connection_init, where WebSocketInit checks it.
+				c.SetRequest(r.WithContext(context.WithValue(r.Context(), deferredKey{}, true)))
+				return next(c)
+			}
+			ctx, no := a.authenticate(r.Context(), cred)
+			if no != nil {
+				return refuse(c, a.opts.Logger, no.reason, no.msg)
+			}
+			c.SetRequest(r.WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
+// authenticator judges credentials for Authenticate and WebSocketInit.
+type authenticator struct{ opts AuthOptions }
+
+func newAuthenticator(opts AuthOptions) authenticator {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			r := c.Request()
-			cred := takeCredentials(r.Header, opts.PassThrough)
-			if cred.conflict != "" {
-				return refuse(c, opts.Logger, "conflicting credentials", cred.conflict)
-			}
-			caller := anonymous()
-			if opts.Keys.Len() > 0 {
-				var ok bool
-				switch caller, ok = opts.Keys.lookup(cred.apiKey); {
-				case cred.apiKey == "":
-					return refuse(c, opts.Logger, "missing API key",
-						"an API key is required: send it as Authorization: Bearer sgk_... or in "+HeaderAPIKey)
-				case !ok:
-					return refuse(c, opts.Logger, "unknown API key", "the API key is not valid")
-				}
-			}
-			ctx := WithCaller(r.Context(), caller)
-			if opts.PassThrough {
-				if cred.iscToken == "" {
-					return refuse(c, opts.Logger, "missing ISC token",
-						"this gateway passes your own ISC access token to the tenant: send it in "+HeaderISCToken)
-				}
-				// A token that has expired, or that the tenant has refused,
-				// is refused here, before the cache could answer it.
-				if exp, ok := tokenExpiry(cred.iscToken); ok && !opts.Now().Before(exp) {
-					return refuse(c, opts.Logger, "expired ISC token",
-						"your ISC token expired at "+exp.UTC().Format(time.RFC3339)+": get a new one")
-				}
-				p := principal.ForBearer(opts.Tenant, cred.iscToken)
-				if opts.Tokens != nil && opts.Tokens.Revoked(r.Context(), p.ClientID) {
-					return refuse(c, opts.Logger, "revoked ISC token",
-						"the tenant has refused your ISC token (expired, revoked or not valid): get a new one")
-				}
-				ctx = principal.With(ctx, p)
-			}
-			c.SetRequest(r.WithContext(ctx))
-			return next(c)
+	return authenticator{opts}
+}
+
+// required reports whether a request without credentials is refused.
+func (a authenticator) required() bool { return a.opts.Keys.Len() > 0 || a.opts.PassThrough }
+
+// refusal is why credentials were refused: reason for the log, msg for
+// the caller.
+type refusal struct{ reason, msg string }
+
+// authenticate returns ctx carrying the caller cred names (and, in
+// pass-through mode, its principal), or why it is refused.
+func (a authenticator) authenticate(ctx context.Context, cred credentials) (context.Context, *refusal) {
+	opts := a.opts
+	if cred.conflict != "" {
+		return ctx, &refusal{"conflicting credentials", cred.conflict}
+	}
+	caller := anonymous()
+	if opts.Keys.Len() > 0 {
+		var ok bool
+		switch caller, ok = opts.Keys.lookup(cred.apiKey); {
+		case cred.apiKey == "":
+			return ctx, &refusal{"missing API key",
+				"an API key is required: send it as Authorization: Bearer sgk_... or in " + HeaderAPIKey}
+		case !ok:
+			return ctx, &refusal{"unknown API key", "the API key is not valid"}
 		}
 	}
+	ctx = WithCaller(ctx, caller)
+	if opts.PassThrough {
+		if cred.iscToken == "" {
+			return ctx, &refusal{"missing ISC token",
+				"this gateway passes your own ISC access token to the tenant: send it in " + HeaderISCToken}
+		}
+		// A token that has expired, or that the tenant has refused,
+		// is refused here, before the cache could answer it.
+		if exp, ok := tokenExpiry(cred.iscToken); ok && !opts.Now().Before(exp) {
+			return ctx, &refusal{"expired ISC token",
+				"your ISC token expired at " + exp.UTC().Format(time.RFC3339) + ": get a new one"}
+		}
+		p := principal.ForBearer(opts.Tenant, cred.iscToken)
+		if opts.Tokens != nil && opts.Tokens.Revoked(ctx, p.ClientID) {
+			return ctx, &refusal{"revoked ISC token",
+				"the tenant has refused your ISC token (expired, revoked or not valid): get a new one"}
+		}
+		ctx = principal.With(ctx, p)
+	}
+	return ctx, nil
 }
 
 // credentials are what a request presented.

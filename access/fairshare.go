@@ -37,6 +37,11 @@ type FairShareOptions struct {
 	Replicas func() int
 	// Prefix starts every Redis key. Default "sailgraph:fairshare".
 	Prefix string
+	// MaxSubscriptions is how many subscriptions one caller may have open
+	// at once (SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY; default
+	// DefaultMaxSubscriptions), across every replica with Redis; see
+	// Streams.
+	MaxSubscriptions int
 	// Logger gets Redis failures: once when Redis stops answering, at
 	// most once a minute while it stays down, once when it is back.
 	// Default slog.Default().
@@ -57,6 +62,8 @@ type FairShare struct {
 	rate, cost ratelimit.Rate
 	meter      meter
 	log        *slog.Logger
+	maxSubs    int
+	open       openCounter
 }
 
 // NewFairShare returns the fair share of opts.
@@ -76,14 +83,23 @@ func NewFairShare(opts FairShareOptions) (*FairShare, error) {
 	if opts.Replicas == nil {
 		opts.Replicas = func() int { return 1 }
 	}
-	f := &FairShare{rate: opts.Rate, cost: opts.Cost, log: opts.Logger}
+	if opts.MaxSubscriptions <= 0 {
+		opts.MaxSubscriptions = DefaultMaxSubscriptions
+	}
+	f := &FairShare{rate: opts.Rate, cost: opts.Cost, log: opts.Logger, maxSubs: opts.MaxSubscriptions}
 	if opts.Redis != nil {
 		f.meter = newFailoverMeter(newRedisMeter(opts.Redis, opts.Prefix), opts.Replicas, opts.Logger)
+		f.open = newRedisOpen(opts.Redis, opts.Prefix, opts.Logger)
 	} else {
 		f.meter = newMemoryMeter()
+		f.open = newMemoryOpen()
 	}
 	return f, nil
 }
+
+// Close stops the refreshing of this replica's open subscriptions in
+// Redis (they lapse there within 30 s).
+func (f *FairShare) Close() error { return f.open.close() }
 
 // Middleware returns the echo middleware that counts a request against
 // the caller's request rate (when one is set), answering 429 with

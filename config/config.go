@@ -123,6 +123,11 @@ type Config struct {
 	// (SAILGRAPH_KEY_COST, default 600/1m).
 	KeyRate Rate
 	KeyCost Rate
+	// MaxSubscriptionsPerKey is how many subscriptions one API key (or
+	// pass-through token, or the anonymous caller) may have open at once,
+	// across every replica with Redis
+	// (SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY, default 1000).
+	MaxSubscriptionsPerKey int
 
 	// BreakerFailures is how many upstream calls to one API in a row must
 	// fail before its circuit opens (SAILGRAPH_BREAKER_FAILURES, default
@@ -233,6 +238,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.ResultCacheBytes = int64(posInt("SAILGRAPH_RESULT_CACHE_MB", 32, 1<<20)) << 20
 	}
 	c.MaxCost = posInt("SAILGRAPH_MAX_COST", 200, 1_000_000)
+	c.MaxSubscriptionsPerKey = posInt("SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY", 1000, 1_000_000)
 	c.MaxDepth = posInt("SAILGRAPH_MAX_DEPTH", 12, 100)
 	c.MaxTokens = posInt("SAILGRAPH_MAX_TOKENS", 15000, 1_000_000)
 	c.MaxAliases = posInt("SAILGRAPH_MAX_ALIASES", 30, 10_000)

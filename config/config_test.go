@@ -206,3 +206,19 @@ func TestCORSOrigins(t *testing.T) {
 		t.Errorf("CORS origins by default: %q", c.CORSOrigins)
 	}
 }
+
+// Open subscriptions per key: 1000 unless set; a bad value is named.
+func TestMaxSubscriptionsPerKey(t *testing.T) {
+	for v, want := range map[string]int{"": 1000, "5": 5} {
+		c, err := FromEnv(env(map[string]string{"SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY": v}))
+		if err != nil || c.MaxSubscriptionsPerKey != want {
+			t.Errorf("SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY=%q: %d, %v; want %d", v, c.MaxSubscriptionsPerKey, err, want)
+		}
+	}
+	for _, v := range []string{"0", "-1", "many"} {
+		_, err := FromEnv(env(map[string]string{"SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY": v}))
+		if err == nil || !strings.Contains(err.Error(), "SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY") {
+			t.Errorf("SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY=%q: %v", v, err)
+		}
+	}
+}

@@ -29,6 +29,7 @@ func Variables() []Variable {
 		{"SAILGRAPH_AUTH_MODE", "gateway", "passthrough: call the tenant with each caller's own ISC token"},
 		{"SAILGRAPH_KEY_RATE", "off", "each API key's request rate, e.g. 10/1s"},
 		{"SAILGRAPH_KEY_COST", "600/1m", "each API key's allowance of upstream calls"},
+		{"SAILGRAPH_MAX_SUBSCRIPTIONS_PER_KEY", "1000", "most subscriptions one API key (or pass-through token, or the anonymous caller) may have open at once"},
 		{"SAILGRAPH_CACHE_POLICY", "built in", "cache lifetimes per data class, e.g. slow=2m/5m/1h,volatile=0"},
 		{"SAILGRAPH_CACHE_MEMORY_MB", "64", "size of the in-memory cache (without Redis)"},
 		{"SAILGRAPH_RESULT_CACHE_MB", "32", "size of the in-process cache of whole GraphQL answers; 0 turns it off"},

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -31,6 +32,7 @@ import (
 	"github.com/sailgraph/sailgraph/graph/resolvers"
 	"github.com/sailgraph/sailgraph/graphiql"
 	"github.com/sailgraph/sailgraph/httpapi"
+	"github.com/sailgraph/sailgraph/jobs"
 	"github.com/sailgraph/sailgraph/ops"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
@@ -121,6 +123,8 @@ type Gateway struct {
 	metrics   *ops.Metrics
 	cache     *cache.Cache
 	limiter   ratelimit.Limiter
+	hub       *jobs.Hub
+	streams   *graph.Streams
 	closers   []func(context.Context) error
 }
 
@@ -202,6 +206,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	}
 	fair, err := access.NewFairShare(access.FairShareOptions{
 		Rate: cfg.KeyRate, Cost: cfg.KeyCost, Redis: rdb, Replicas: replicas, Logger: g.log,
+		MaxSubscriptions: cfg.MaxSubscriptionsPerKey,
 	})
 	if err != nil {
 		return nil, err
@@ -228,12 +233,11 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	e.Use(withPrincipal(up.principal))
 	// Who is calling, and their fair share: on everything that reaches the
 	// tenant. A pass-through caller's own token replaces the principal.
-	guard := []echo.MiddlewareFunc{
-		access.Authenticate(access.AuthOptions{Keys: keys, PassThrough: cfg.PassThrough, Tenant: up.principal.Tenant, Tokens: tokens, Now: o.now, Logger: g.log}),
-		fair.Middleware(),
-	}
+	authOpts := access.AuthOptions{Keys: keys, PassThrough: cfg.PassThrough, Tenant: up.principal.Tenant, Tokens: tokens, Now: o.now, Logger: g.log}
+	guard := []echo.MiddlewareFunc{access.Authenticate(authOpts), fair.Middleware()}
 	res := &resolvers.Resolver{
-		Tenant: tenantName(cfg), Simulated: cfg.Simulated(),
+		LookAhead: lookAhead(headroomOf(g.limiter, up.gens), up.principal),
+		Tenant:    tenantName(cfg), Simulated: cfg.Simulated(),
 		History: up.history, TaskStatus: up.tasks, Reports: up.reports, RoleMining: up.rolemin,
 		Generations: up.gens,
 	}
@@ -265,11 +269,41 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 		gopts.Partition = resultPartition
 		gopts.Answerable = confirmedTokens(tokens)
 	}
+	// ---- Live progress (subscriptions) --------------------------------
+	// One jobs.Hub per replica watches the jobs subscribers ask for, one
+	// poller per job across replicas (a lease in Redis; without Redis one
+	// per process), its polls through the upstream chain above (cache,
+	// budget, cooldown) and slowed while the budget is busy. Subscriptions
+	// are served over WebSocket and SSE at /graphql: a WebSocket may bring
+	// its key in connection_init, and streams are not cut by the request
+	// deadline (their queries are bounded one by one). Opening one is
+	// admitted by the fair share; at most MaxSubscriptionsPerKey per key.
+	var jobStore jobs.Store // nil: in memory
+	if rdb != nil {
+		jobStore = jobs.NewRedisStore(rdb, jobs.RedisStoreOptions{})
+	}
+	g.hub, err = jobs.NewHub(jobs.Options{
+		Store: jobStore, Sources: jobs.Sources(up.reports, up.tasks, up.rolemin),
+		PollTimeout: cfg.UpstreamTimeout, Headroom: headroomOf(g.limiter, up.gens), Logger: g.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job watchers: %w", err)
+	}
+	g.streams = graph.NewStreams()
+	g.closers = append(g.closers, func(context.Context) error { return fair.Close() }, g.Drain)
+	res.Jobs = g.hub
+	gopts.Streams = &graph.StreamOptions{
+		Init: access.WebSocketInit(authOpts), OperationTimeout: cfg.UpstreamTimeout, Streams: g.streams,
+	}
+	gopts.Extensions = append(gopts.Extensions, fair.Streams())
+	wsAuthOpts := authOpts
+	wsAuthOpts.DeferWebSocket = true
+	graphqlMW := []echo.MiddlewareFunc{access.Authenticate(wsAuthOpts), fair.Middleware(), unlessStream(httpapi.Deadline(cfg.UpstreamTimeout))}
+	// ---- end of live progress -----------------------------------------
 	if o.graphOpts != nil {
 		o.graphOpts(&gopts)
 	}
 	gqlRoute := echo.WrapHandler(graph.NewHandler(res, gopts))
-	graphqlMW := append(slices.Clone(guard), httpapi.Deadline(cfg.UpstreamTimeout))
 	e.GET("/graphql", gqlRoute, graphqlMW...)
 	e.POST("/graphql", gqlRoute, graphqlMW...)
 	plainMW := append(slices.Clone(guard), fair.Admit())
@@ -328,8 +362,30 @@ func (g *Gateway) TenantURL() string { return g.tenantURL }
 // real one.
 func (g *Gateway) SimulatedTenant() *simtenant.Tenant { return g.sim }
 
+// Jobs says what this replica's job watchers do: how many jobs its
+// subscribers watch, how many of them it polls (holds the lease of), how
+// many leases it has taken.
+func (g *Gateway) Jobs() jobs.Stats { return g.hub.Stats() }
+
 // CacheStats is the upstream cache's counters.
 func (g *Gateway) CacheStats() cache.Stats { return g.cache.Stats() }
+
+// Drain ends every subscription, for a shutdown: WebSockets are closed
+// with 1001 (going away; clients reconnect, to another replica), SSE
+// streams end with their `complete` event, and this replica's job leases
+// are given up so that another replica polls at once. Call it when the
+// server starts shutting down (http.Server.RegisterOnShutdown):
+// http.Server.Shutdown neither closes hijacked connections nor ends SSE
+// streams, which it would wait for until its timeout. Close drains too.
+func (g *Gateway) Drain(ctx context.Context) error {
+	if g.streams == nil || g.hub == nil {
+		return nil
+	}
+	// WebSockets first: their clients must see 1001, not a `complete`
+	// for each subscription as the Hub ends them.
+	err := g.streams.Shutdown(ctx)
+	return errors.Join(err, g.hub.Close(ctx))
+}
 
 // Close stops background work (cache refreshes, the limiter's heartbeat,
 // tracing, the simulated tenant) after the HTTP server has shut down.
@@ -395,6 +451,54 @@ func limiterByAPI(cfg config.Config, newLimiter func(ratelimit.Rate) ratelimit.L
 		byAPI[api] = newLimiter(r)
 	}
 	return ratelimit.NewByAPI(def, byAPI)
+
+}
+
+// unlessStream applies mw except to a streaming request (a WebSocket
+// upgrade, or Server-Sent Events), which lasts as long as its
+// subscriptions do.
+func unlessStream(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		bounded := mw(next)
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+				return next(c)
+			}
+			return bounded(c)
+		}
+	}
+}
+
+// lookAhead turns the resolvers' look-ahead off while the budget of
+// identity history (the API the identity page's calls spend) has under
+// 20% headroom: then the calls go in order, and an unknown id costs one.
+func lookAhead(headroom func(context.Context, principal.Principal, *op.Operation) (float64, bool), def principal.Principal) func(context.Context) bool {
+	if headroom == nil {
+		return nil
+	}
+	return func(ctx context.Context) bool {
+		p, ok := principal.From(ctx)
+		if !ok {
+			p = def
+		}
+		h, ok := headroom(ctx, p, op.GetHistoricalIdentity)
+		return !ok || h >= 0.2
+	}
+}
+
+// headroomOf reads the headroom of the budget a call of an operation
+// spends (the API of the generation its family uses now), when the limiter
+// can say (see ratelimit.Headroomer).
+func headroomOf(l ratelimit.Limiter, gens isc.Generations) func(context.Context, principal.Principal, *op.Operation) (float64, bool) {
+	hr, ok := l.(ratelimit.Headroomer)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, p principal.Principal, o *op.Operation) (float64, bool) {
+		h, err := hr.Headroom(ctx, ratelimit.Key{ClientID: p.Key(), API: string(o.Path(gens.Generation(o.Family)).API)})
+		return h, err == nil
+	}
 }
 
 // resultPartition names whose whole answers a request may share: the

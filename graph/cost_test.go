@@ -119,6 +119,12 @@ func TestFieldsThatCallTheTenantAreNullable(t *testing.T) {
 	schema := testSchema()
 	n := 0
 	for _, def := range schema.Types {
+		// A subscription has one root field and its events stand alone; its
+		// types are a contract (issue: live progress) and a failure ends
+		// the stream with its error.
+		if schema.Subscription != nil && def.Name == schema.Subscription.Name {
+			continue
+		}
 		for _, f := range def.Fields {
 			if f.Directives.ForName("cost") == nil {
 				continue

@@ -94,6 +94,9 @@ type Options struct {
 	// Answerable, when set, says whether a request may be answered from
 	// Results now (its own answer may be kept either way).
 	Answerable func(ctx context.Context) bool
+	// Streams, when set, serves WebSocket and SSE at the endpoint, for
+	// subscriptions (see StreamOptions).
+	Streams *StreamOptions
 	// Extensions are added after the cost limit, so that they can read
 	// EstimatedCost (access.FairShare.Extension spends it from the
 	// caller's allowance).
@@ -161,6 +164,9 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	var results *resultCache
 	if opts.Results != nil && opts.Partition != nil {
 		results = &resultCache{store: opts.Results, partition: opts.Partition, answerable: opts.Answerable}
+	}
+	if opts.Streams != nil { // first: POST would claim an SSE request
+		addStreams(srv, *opts.Streams, res.LoaderFetch(), opts.Loaders)
 	}
 	srv.AddTransport(getTransport{results: results})
 	srv.AddTransport(postTransport{maxBodyBytes: opts.MaxBodyBytes, results: results})

@@ -197,6 +197,15 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 		writeRequestError(w, media, resp)
 		return
 	}
+	if opCtx.Operation.Operation == ast.Subscription {
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlerror.List{{
+			Message: "a subscription needs a stream: a WebSocket (graphql-transport-ws) or Server-Sent Events " +
+				"(POST with Accept: text/event-stream) at this endpoint",
+			Extensions: map[string]any{"code": CodeStreamRequired},
+		}})
+		writeJSON(w, media, http.StatusBadRequest, requestErrorBody(resp))
+		return
+	}
 	if !mutationsAllowed && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
 		e := gqlerror.Errorf("a %s must be sent with POST", opCtx.Operation.Operation)

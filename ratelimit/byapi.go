@@ -47,3 +47,14 @@ func (b *ByAPI) Replicas() int {
 // NewReplicaID names this process among the replicas' heartbeats; give
 // the same one to every Redis limiter of one gateway.
 func NewReplicaID() string { return defaultReplicaID() }
+
+var _ Headroomer = (*ByAPI)(nil)
+
+// Headroom implements Headroomer with the limiter of key's API (1 when it
+// cannot say: nothing is known to be busy).
+func (b *ByAPI) Headroom(ctx context.Context, key Key) (float64, error) {
+	if h, ok := b.pick(key).(Headroomer); ok {
+		return h.Headroom(ctx, key)
+	}
+	return 1, nil
+}

@@ -1397,6 +1397,16 @@ func (ec *executionContext) _ReportTaskMessage(ctx context.Context, sel ast.Sele
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReport(ctx context.Context, sel ast.SelectionSet, v *model.Report) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNReportFormat2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐReportFormat(ctx context.Context, v any) (model.ReportFormat, error) {
 	var res model.ReportFormat
 	err := res.UnmarshalGQL(v)

@@ -269,6 +269,16 @@ func (ec *executionContext) _RoleMiningExport(ctx context.Context, sel ast.Selec
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNRoleMiningExport2ᚖgithubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐRoleMiningExport(ctx context.Context, sel ast.SelectionSet, v *model.RoleMiningExport) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RoleMiningExport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRoleMiningExportStatus2githubᚗcomᚋsailgraphᚋsailgraphᚋgraphᚋmodelᚐRoleMiningExportStatus(ctx context.Context, v any) (model.RoleMiningExportStatus, error) {
 	var res model.RoleMiningExportStatus
 	err := res.UnmarshalGQL(v)

@@ -27,6 +27,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Report() ReportResolver
 	ReportTask() ReportTaskResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -110,6 +111,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -915,6 +933,37 @@ type RoleMiningExport {
   status is SUCCESS.
   """
   downloadUrl: String
+}
+`, BuiltIn: false},
+	{Name: "../subscription.graphqls", Input: `# Live progress: subscriptions over WebSocket (graphql-transport-ws) and
+# Server-Sent Events (graphql-sse, distinct connections mode) at /graphql.
+#
+# The gateway polls each job once for everyone who watches it (one poller
+# per job across all replicas) and pushes what changed; opening a
+# subscription needs the scopes of the matching query field and is
+# admitted by the caller's fair share like a query, and its events cost
+# the caller nothing.
+
+"""
+Live progress of the tenant's asynchronous jobs. Each subscription sends the
+current state at once, then one event each time the state changes; a job
+subscription completes after its final state. An unknown id ends it with a
+NOT_FOUND error.
+"""
+type Subscription {
+  """
+  A report run, until it has a ` + "`" + `status` + "`" + ` (then ` + "`" + `downloadUrl` + "`" + ` is set for each
+  available format on SUCCESS). A running report's growing ` + "`" + `durationMs` + "`" + `
+  alone is not a change.
+  """
+  reportProgress(taskResultId: ID!): Report! @cost @scope(anyOf: ["sp:report:read", "sp:report:manage"])
+  "A task, until its ` + "`" + `completionStatus` + "`" + ` is set."
+  taskStatusChanged(id: ID!): TaskStatus! @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
+  "A role-mining export, until it is SUCCESS (with ` + "`" + `downloadUrl` + "`" + `) or ERROR."
+  roleMiningExportProgress(sessionId: ID!, potentialRoleId: ID!, exportId: ID!): RoleMiningExport!
+    @cost @scope(anyOf: ["iai:access-modeling:read", "iai:access-modeling:manage"])
+  "How many tasks are still running; never completes."
+  pendingTaskCount: Int! @cost @scope(anyOf: ["idn:task-management:read", "idn:task-management:write"])
 }
 `, BuiltIn: false},
 	{Name: "../task.graphqls", Input: `# Task status: background jobs of the tenant (aggregations, refreshes, ...).

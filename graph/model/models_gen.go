@@ -455,6 +455,13 @@ type StartReportInput struct {
 	UncorrelatedAccounts         *FormatsReportArgs                      `json:"uncorrelatedAccounts,omitempty"`
 }
 
+// Live progress of the tenant's asynchronous jobs. Each subscription sends the
+// current state at once, then one event each time the state changes; a job
+// subscription completes after its final state. An unknown id ends it with a
+// NOT_FOUND error.
+type Subscription struct {
+}
+
 // The definition a task was started from.
 type TaskDefinition struct {
 	ID          string  `json:"id"`

@@ -26,6 +26,8 @@ type Resolver struct {
 	TaskStatus TasksAPI // not Tasks: that is Query.tasks' resolver method
 	Reports    ReportsAPI
 	RoleMining RoleMiningAPI
+	// Jobs watches asynchronous jobs for the subscriptions.
+	Jobs JobsAPI
 
 	// LookAhead says whether a parent field may start its children's
 	// upstream calls with its own (see lookahead.go); nil: always. The

@@ -74,7 +74,20 @@
     }
   }
 
-  const props = { fetcher: GraphiQL.createFetcher({ url: config.endpoint }) };
+  // subscriptionURL is where subscriptions go: the endpoint itself, over a
+  // WebSocket. GraphiQL's fetcher runs them with the graphql-ws client it
+  // bundles (the graphql-transport-ws protocol), sending the Headers tab's
+  // headers (an API key) in connection_init, since a browser cannot put
+  // headers on a WebSocket.
+  function subscriptionURL(endpoint) {
+    const u = new URL(endpoint, window.location.href);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return u.href;
+  }
+
+  const props = {
+    fetcher: GraphiQL.createFetcher({ url: config.endpoint, subscriptionUrl: subscriptionURL(config.endpoint) }),
+  };
   if (examples.length > 0) {
     const plugin = { title: 'Examples', icon: ExamplesIcon, content: ExamplesPanel };
     const first = examples[0];
