@@ -135,7 +135,12 @@ func testCancel(t *testing.T, be backend) {
 
 // TestSlidingWindowBound saturates three replicas of each limiter and
 // counts the grants in every window, wherever it starts: never more than
-// the budget, and at least 85% of it overall.
+// the budget, and at least 75% of it overall. The bucket grants at most
+// 117 of the 125 here; a waiter that runs more than an interval (43ms)
+// late loses its slot for good, which a loaded machine does a few times
+// in 5 s (86% seen under a parallel -race suite). The floor still catches
+// a limiter wasting a real part of the budget; the bucket's own yield is
+// proved on a simulated clock in TestBucketBoundSimulated.
 func TestSlidingWindowBound(t *testing.T) {
 	r := Rate{N: 50, Per: 2 * time.Second}
 	const run = 5 * time.Second
@@ -170,8 +175,8 @@ func TestSlidingWindowBound(t *testing.T) {
 				t.Errorf("%d grants in one %s window; budget %d", got, r.Per, r.N)
 			}
 			capacity := float64(r.N) * run.Seconds() / r.Per.Seconds() // N per window over the run
-			if float64(len(ts)) < 0.85*capacity {
-				t.Errorf("%d grants in %s, want at least 85%% of %.0f", len(ts), run, capacity)
+			if float64(len(ts)) < 0.75*capacity {
+				t.Errorf("%d grants in %s, want at least 75%% of %.0f", len(ts), run, capacity)
 			}
 			t.Logf("%d grants in %s (%.0f%% of %.0f), at most %d in a window", len(ts), run, 100*float64(len(ts))/capacity, capacity, maxInWindow(ts, r.Per))
 		})
