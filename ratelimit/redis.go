@@ -103,11 +103,10 @@ type mode struct {
 // back to an in-memory limiter holding this replica's share of the budget
 // (Rate.Share of the live replicas counted from heartbeats), logs it once,
 // and goes back to Redis when a heartbeat succeeds again, logging that
-// once too. For one window and two
-// heartbeats after that (a probation) a request needs a grant from the
-// share as well as from Redis: replicas that have not yet noticed Redis
-// is back still spend their shares, which Redis never counts. Close stops
-// the heartbeat.
+// once too. For one window and two heartbeats after that (a probation) a
+// request needs a grant from the share as well as from Redis: replicas
+// that have not yet noticed Redis is back still spend their shares, which
+// Redis never counts. Close stops the heartbeat.
 type Redis struct {
 	rdb      redis.UniversalClient
 	gcra     *redis_rate.Limiter
