@@ -8,15 +8,35 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// failures is a run of failed Redis calls with no answer between them.
+// Redis counts as not answering once the run has lasted the grace, from
+// the start of its first call: one slow reply, even one past Timeout,
+// is not an outage.
+type failures struct{ since time.Time }
+
+// add records a failed call made at asked and reports whether the run
+// has now lasted grace.
+func (f *failures) add(asked time.Time, grace time.Duration) bool {
+	if f.since.IsZero() {
+		f.since = asked
+	}
+	return time.Since(f.since) >= grace
+}
+
+// reset ends the run: Redis answered.
+func (f *failures) reset() { f.since = time.Time{} }
+
 // heartbeat runs until ctx ends: each beat records this replica as live
 // for three beats, counts the live replicas, and leaves the fallback if
-// Redis answers again (or enters it if Redis stopped answering).
+// Redis answers again (or enters it if Redis has stopped answering for
+// the grace).
 func (l *Redis) heartbeat(ctx context.Context) {
 	defer close(l.done)
 	t := time.NewTicker(l.opts.Heartbeat)
 	defer t.Stop()
+	var run failures
 	for {
-		l.beat(ctx)
+		l.beat(ctx, &run)
 		select {
 		case <-ctx.Done():
 			l.deregister()
@@ -26,7 +46,7 @@ func (l *Redis) heartbeat(ctx context.Context) {
 	}
 }
 
-func (l *Redis) beat(ctx context.Context) {
+func (l *Redis) beat(ctx context.Context, run *failures) {
 	rctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 	defer cancel()
 	now := time.Now()
@@ -41,11 +61,12 @@ func (l *Redis) beat(ctx context.Context) {
 		return nil
 	})
 	if err != nil {
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && run.add(now, l.opts.Grace) {
 			l.enterFallback(err)
 		}
 		return
 	}
+	run.reset()
 	l.replicas.Store(max(1, live.Val()))
 	l.leaveFallback()
 }

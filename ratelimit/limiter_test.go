@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// slow is a budget whose second grant is over 2 s after the first, so a
-// short deadline can never be met by accident on a slow machine.
-var slow = Rate{N: 10, Per: 20 * time.Second}
+// slow is a budget whose second grant is over 6 s after the first, so a
+// deadline of a second or two can never be met by accident, however slow
+// the machine.
+var slow = Rate{N: 10, Per: time.Minute}
 
 func TestLimiters(t *testing.T) {
 	for _, be := range backends(t) {
@@ -30,8 +31,8 @@ func testRefusesPastDeadline(t *testing.T, be backend) {
 	if err := l.Wait(ctxFor(t, 10*time.Second), key); err != nil {
 		t.Fatalf("first Wait: %v", err)
 	}
-	start := time.Now()
-	err := l.Wait(ctxFor(t, 300*time.Millisecond), key)
+	wctx := ctxFor(t, 2*time.Second)
+	err := l.Wait(wctx, key)
 	var de *DelayError
 	if !errors.As(err, &de) || !errors.Is(err, ErrOverDeadline) || de.Cooldown {
 		t.Fatalf("Wait past the deadline = %v, want a budget *DelayError", err)
@@ -39,7 +40,7 @@ func testRefusesPastDeadline(t *testing.T, be backend) {
 	if iv := slow.Bucket().Interval(); de.Wait < iv/2 || de.Wait > iv {
 		t.Errorf("DelayError.Wait = %s, want about one interval (%s)", de.Wait, iv)
 	}
-	if time.Since(start) >= 300*time.Millisecond {
+	if wctx.Err() != nil {
 		t.Errorf("Wait hung until the deadline instead of refusing at once")
 	}
 }
@@ -49,15 +50,18 @@ func testWaitsForSlot(t *testing.T, be backend) {
 	l := be.group(t, r, 1)[0]
 	key := Key{"client", "beta"}
 	ctx := ctxFor(t, 10*time.Second)
+	// Timed from before the first Wait: the first grant is no earlier, so
+	// the second is at least an interval later however late this
+	// goroutine runs in between.
+	start := time.Now()
 	if err := l.Wait(ctx, key); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	if err := l.Wait(ctx, key); err != nil {
 		t.Fatalf("second Wait: %v", err)
 	}
-	if waited := time.Since(start); waited < r.Bucket().Interval()/2 {
-		t.Errorf("second grant after %s; the bucket allows one per %s", waited, r.Bucket().Interval())
+	if took, iv := time.Since(start), r.Bucket().Interval(); took < iv-10*time.Millisecond {
+		t.Errorf("two grants within %s; the bucket allows one per %s", took, iv)
 	}
 }
 
@@ -67,9 +71,9 @@ func testKeysIndependent(t *testing.T, be backend) {
 	if err := l.Wait(ctxFor(t, 10*time.Second), spent); err != nil {
 		t.Fatal(err)
 	}
-	// Sharing spent's bucket would need over 2 s: a 1 s deadline tells.
+	// Sharing spent's bucket would need over 6 s: a 2 s deadline tells.
 	for _, k := range []Key{{"client", "v2024"}, {"other", "beta"}, {"cli{ent}", "beta"}} {
-		if err := l.Wait(ctxFor(t, time.Second), k); err != nil {
+		if err := l.Wait(ctxFor(t, 2*time.Second), k); err != nil {
 			t.Errorf("Wait(%v) after spending %v: %v", k, spent, err)
 		}
 	}
@@ -80,26 +84,31 @@ func testCooldown(t *testing.T, be backend) {
 	a, b := ls[0], ls[1]
 	key, other := Key{"client", "beta"}, Key{"client", "v2024"}
 	ctx := ctxFor(t, 10*time.Second)
-	if err := a.Cooldown(ctx, key, 1500*time.Millisecond); err != nil {
+	const cooldown = 2 * time.Second
+	// Timed from before the cooldown is set: it ends no earlier than
+	// set+cooldown, however late this goroutine runs afterwards.
+	set := time.Now()
+	if err := a.Cooldown(ctx, key, cooldown); err != nil {
 		t.Fatal(err)
 	}
 	_ = a.Cooldown(ctx, key, 10*time.Millisecond) // must not shorten it
-	set := time.Now()
 	for i, l := range ls {
-		err := l.Wait(ctxFor(t, 300*time.Millisecond), key)
+		const deadline = 500 * time.Millisecond
+		err := l.Wait(ctxFor(t, deadline), key)
 		var de *DelayError
-		if !errors.As(err, &de) || !de.Cooldown || de.Wait < time.Second/2 {
-			t.Fatalf("replica %d: Wait during the cooldown = %v, want a cooldown *DelayError of about 1.5s", i, err)
+		if !errors.As(err, &de) || !de.Cooldown || de.Wait <= deadline || de.Wait > cooldown {
+			t.Fatalf("replica %d: Wait during the cooldown = %v, want a cooldown *DelayError outlasting its %s deadline", i, err, deadline)
 		}
 	}
-	if err := b.Wait(ctxFor(t, time.Second), other); err != nil {
+	if err := b.Wait(ctxFor(t, 2*time.Second), other); err != nil {
 		t.Errorf("other API during the cooldown: %v", err)
 	}
 	if err := b.Wait(ctx, key); err != nil {
 		t.Fatalf("Wait after the cooldown: %v", err)
 	}
-	if waited := time.Since(set); waited < 1400*time.Millisecond {
-		t.Errorf("granted %s after a 1.5s cooldown was set", waited)
+	// Redis keeps the TTL in whole milliseconds.
+	if waited := time.Since(set); waited < cooldown-10*time.Millisecond {
+		t.Errorf("granted %s after a %s cooldown was set", waited, cooldown)
 	}
 }
 
@@ -126,7 +135,12 @@ func testCancel(t *testing.T, be backend) {
 
 // TestSlidingWindowBound saturates three replicas of each limiter and
 // counts the grants in every window, wherever it starts: never more than
-// the budget, and at least 85% of it overall.
+// the budget, and at least 75% of it overall. The bucket grants at most
+// 117 of the 125 here; a waiter that runs more than an interval (43ms)
+// late loses its slot for good, which a loaded machine does a few times
+// in 5 s (86% seen under a parallel -race suite). The floor still catches
+// a limiter wasting a real part of the budget; the bucket's own yield is
+// proved on a simulated clock in TestBucketBoundSimulated.
 func TestSlidingWindowBound(t *testing.T) {
 	r := Rate{N: 50, Per: 2 * time.Second}
 	const run = 5 * time.Second
@@ -161,8 +175,8 @@ func TestSlidingWindowBound(t *testing.T) {
 				t.Errorf("%d grants in one %s window; budget %d", got, r.Per, r.N)
 			}
 			capacity := float64(r.N) * run.Seconds() / r.Per.Seconds() // N per window over the run
-			if float64(len(ts)) < 0.85*capacity {
-				t.Errorf("%d grants in %s, want at least 85%% of %.0f", len(ts), run, capacity)
+			if float64(len(ts)) < 0.75*capacity {
+				t.Errorf("%d grants in %s, want at least 75%% of %.0f", len(ts), run, capacity)
 			}
 			t.Logf("%d grants in %s (%.0f%% of %.0f), at most %d in a window", len(ts), run, 100*float64(len(ts))/capacity, capacity, maxInWindow(ts, r.Per))
 		})

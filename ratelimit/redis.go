@@ -24,6 +24,14 @@ type RedisOptions struct {
 	// ContextTimeoutEnabled so that it applies to reads and writes too,
 	// and short dial/read timeouts: a slow Redis costs every request.
 	Timeout time.Duration
+	// Grace is how long Redis may fail every call before the limiter falls
+	// back to memory (default 1s, and at least twice Timeout). Until then
+	// a request whose Redis call failed waits a little and asks again, and
+	// a failed heartbeat is only noted: a Redis that stalls for less than
+	// Grace (a slow command, a fork, a CPU-starved host) costs the
+	// requests then waiting some latency, rather than switching every
+	// replica to its share and back, each switch logged and counted.
+	Grace time.Duration
 	// Heartbeat is how often this replica tells Redis it is alive, learns
 	// how many replicas are, and, while in fallback, checks whether Redis
 	// answers again (default 1s). A replica counts as live for three
@@ -50,6 +58,9 @@ func (o RedisOptions) withDefaults() RedisOptions {
 	}
 	if o.Heartbeat <= 0 {
 		o.Heartbeat = time.Second
+	}
+	if o.Grace <= 0 {
+		o.Grace = max(time.Second, 2*o.Timeout)
 	}
 	if o.ReplicaID == "" {
 		o.ReplicaID = defaultReplicaID()
@@ -88,14 +99,14 @@ type mode struct {
 // Key whose TTL is the upstream's Retry-After. It works on a single Redis
 // and on Redis Cluster: a Key's keys share one hash tag.
 //
-// When Redis fails, Redis falls back to an in-memory limiter holding this
-// replica's share of the budget (Rate.Share of the live replicas counted
-// from heartbeats), logs it once, and goes back to Redis when a heartbeat
-// succeeds again, logging that once too. For one window and two
-// heartbeats after that (a probation) a request needs a grant from the
-// share as well as from Redis: replicas that have not yet noticed Redis
-// is back still spend their shares, which Redis never counts. Close stops
-// the heartbeat.
+// When Redis has failed every call for RedisOptions.Grace, Redis falls
+// back to an in-memory limiter holding this replica's share of the budget
+// (Rate.Share of the live replicas counted from heartbeats), logs it once,
+// and goes back to Redis when a heartbeat succeeds again, logging that
+// once too. For one window and two heartbeats after that (a probation) a
+// request needs a grant from the share as well as from Redis: replicas
+// that have not yet noticed Redis is back still spend their shares, which
+// Redis never counts. Close stops the heartbeat.
 type Redis struct {
 	rdb      redis.UniversalClient
 	gcra     *redis_rate.Limiter
@@ -192,13 +203,18 @@ func (l *Redis) Wait(ctx context.Context, key Key) error {
 // waitTurn asks Redis for a slot until it grants one, holding the Key's
 // turn. It returns errFallback once the limiter is in fallback.
 func (l *Redis) waitTurn(ctx context.Context, key Key) error {
+	var run failures
 	for {
 		if m := l.mode.Load(); m != nil && !m.redis {
 			return errFallback
 		}
+		asked := time.Now()
 		cd, err := l.cooldownLeft(ctx, key)
 		if err != nil {
-			return l.failed(ctx, err)
+			if err := l.failed(ctx, &run, asked, err); err != nil {
+				return err
+			}
+			continue
 		}
 		if cd > 0 {
 			if !fits(ctx, cd) {
@@ -209,10 +225,17 @@ func (l *Redis) waitTurn(ctx context.Context, key Key) error {
 			}
 			continue
 		}
+		asked = time.Now()
 		res, err := l.allow(ctx, key)
 		if err != nil {
-			return l.failed(ctx, err)
+			if err := l.failed(ctx, &run, asked, err); err != nil {
+				return err
+			}
+			continue
 		}
+		// Redis granted or refused a slot: it answers. (A cooldown read
+		// alone does not tell: Redis may serve reads and refuse writes.)
+		run.reset()
 		if res.Allowed > 0 {
 			return nil
 		}
@@ -225,14 +248,21 @@ func (l *Redis) waitTurn(ctx context.Context, key Key) error {
 	}
 }
 
-// failed handles a Redis error in Wait: the caller's own ctx ending is
-// the caller's error; anything else means Redis is not answering.
-func (l *Redis) failed(ctx context.Context, err error) error {
+// failed handles a Redis error in Wait, for a call made at asked. The
+// caller's own ctx ending is the caller's error. Otherwise, once run's
+// failures have lasted the grace, the limiter falls back (errFallback);
+// until then failed pauses briefly (a refused connection fails at once)
+// and returns nil for the caller to ask Redis again.
+func (l *Redis) failed(ctx context.Context, run *failures, asked time.Time, err error) error {
 	if ctx.Err() != nil {
 		return doneErr(ctx, l.bucket.Interval(), false)
 	}
-	l.enterFallback(err)
-	return errFallback
+	if run.add(asked, l.opts.Grace) {
+		l.enterFallback(err)
+		return errFallback
+	}
+	l.opts.Logger.Debug("ratelimit: Redis did not answer; asking again", "err", err.Error())
+	return sleep(ctx, l.opts.Timeout/4, false)
 }
 
 func (l *Redis) allow(ctx context.Context, key Key) (*redis_rate.Result, error) {
@@ -263,8 +293,8 @@ func (l *Redis) cooldownLeft(ctx context.Context, key Key) (time.Duration, error
 
 // Cooldown implements Limiter: the cooldown is kept locally at once and
 // written to Redis with d as its TTL, for every replica to honour. A Redis
-// failure switches to the fallback; the local cooldown still holds, so
-// the error is not returned.
+// failure is not returned, as the local cooldown still holds; whether
+// Redis is down is for Wait and the heartbeat to judge, over the grace.
 func (l *Redis) Cooldown(ctx context.Context, key Key, d time.Duration) error {
 	if d <= 0 {
 		return nil
@@ -277,7 +307,7 @@ func (l *Redis) Cooldown(ctx context.Context, key Key, d time.Duration) error {
 	defer cancel()
 	ms := max(1, d.Milliseconds())
 	if err := l.cooldown.Run(rctx, l.rdb, []string{l.keys.cooldown(key)}, ms).Err(); err != nil {
-		l.enterFallback(err)
+		l.opts.Logger.Debug("ratelimit: Redis did not take a cooldown; it holds on this replica", "key", key.String(), "err", err.Error())
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,7 +131,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	defer mu.Unlock()
 	for i := range ls {
 		if !slices.Equal(events[i], []bool{true, false}) {
-			t.Errorf("replica %d: OnFallback calls %v, want [true false]", i, events[i])
+			t.Errorf("replica %d: OnFallback calls %v, want [true false]; its log:\n%s", i, events[i], logs[i].String())
 		}
 		if n := logs[i].Count("Redis is not answering"); n != 1 {
 			t.Errorf("replica %d logged the fallback %d times, want once", i, n)
@@ -138,6 +139,91 @@ func TestRedisKilledMidRun(t *testing.T) {
 		if n := logs[i].Count("Redis answers again"); n != 1 {
 			t.Errorf("replica %d logged the return %d times, want once", i, n)
 		}
+	}
+}
+
+// busyScript keeps Redis busy for ARGV[1] milliseconds of its own clock:
+// Redis runs one script at a time and answers nothing else meanwhile, as
+// when a slow command runs or the host starves it of CPU.
+const busyScript = `
+local function now() local t = redis.call('TIME') return t[1] * 1000 + t[2] / 1000 end
+local stop = now() + tonumber(ARGV[1])
+while now() < stop do end
+return 0
+`
+
+// TestRedisStallKeepsRedis stalls Redis for longer than a call's Timeout
+// but less than the Grace, under two replicas busy with one budget: the
+// calls time out, yet no Wait fails, no replica switches to its share and
+// back (no OnFallback call, no log line), and grants go on from Redis.
+func TestRedisStallKeepsRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	r := Rate{N: 60, Per: 2 * time.Second}
+	const stall = 600 * time.Millisecond
+	var (
+		logs     [2]logtest.Buffer
+		switches atomic.Int64
+	)
+	ls := make([]*Redis, 2)
+	prefix := uniquePrefix()
+	for i := range ls {
+		ls[i] = redisGroup(t, []string{srv.Addr()}, r, 1, RedisOptions{
+			Prefix:     prefix,
+			Timeout:    200 * time.Millisecond,
+			Grace:      3 * time.Second, // a stall five times longer still passes
+			Heartbeat:  100 * time.Millisecond,
+			Logger:     slog.New(slog.NewTextHandler(&logs[i], &slog.HandlerOptions{Level: slog.LevelDebug})),
+			OnFallback: func(bool) { switches.Add(1) },
+		})[0]
+	}
+	eventually(t, "both replicas count two", func() bool { return ls[0].Replicas() == 2 && ls[1].Replicas() == 2 })
+
+	grants := newGrantLog()
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range 8 {
+		l := ls[i%2]
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				err := l.Wait(wctx, Key{"client", "beta"})
+				cancel()
+				if err != nil {
+					t.Errorf("Wait: %v", err)
+					return
+				}
+				grants.add()
+			}
+		})
+	}
+	eventually(t, "grants flow", func() bool { return len(grants.times()) >= 5 })
+	busy := srv.Client()
+	if err := busy.Eval(ctxFor(t, 10*time.Second), busyScript, nil, stall.Milliseconds()).Err(); err != nil {
+		t.Fatalf("stalling Redis: %v", err)
+	}
+	resumed := time.Since(grants.start)
+	eventually(t, "grants after the stall", func() bool { return grants.countBetween(resumed, time.Hour) >= 5 })
+	stop()
+	wg.Wait()
+
+	if got := maxInWindow(grants.times(), r.Per); got > r.N {
+		t.Errorf("%d grants in one %s window; budget %d", got, r.Per, r.N)
+	}
+	if n := switches.Load(); n != 0 {
+		t.Errorf("%d OnFallback calls for a %s stall, want none", n, stall)
+	}
+	felt := 0
+	for i := range ls {
+		if ls[i].Fallback() {
+			t.Errorf("replica %d is in fallback", i)
+		}
+		if n := logs[i].Count("Redis is not answering") + logs[i].Count("Redis answers again"); n != 0 {
+			t.Errorf("replica %d logged %d switches for a %s stall; its log:\n%s", i, n, stall, logs[i].String())
+		}
+		felt += logs[i].Count("Redis did not answer")
+	}
+	if felt == 0 {
+		t.Error("no Redis call failed during the stall: the test did not stall Redis")
 	}
 }
 

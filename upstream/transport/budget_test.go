@@ -174,19 +174,7 @@ func budgetReplicaMain(cfgJSON string) int {
 		errs   []string
 		wg     sync.WaitGroup
 	)
-	tick := time.NewTicker(time.Second / time.Duration(cfg.PerSecond))
-	defer tick.Stop()
-	issued := 0
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case <-tick.C:
-		}
-		issued++
-		// Distinct URLs, so singleflight does not merge the calls.
-		url := cfg.Tenant + "/beta/task-status?limit=1&offset=" + strconv.Itoa(issued)
+	issue := func(url string) {
 		wg.Go(func() {
 			cctx, ccancel := context.WithTimeout(ctx, cfg.Deadline)
 			defer ccancel()
@@ -201,6 +189,27 @@ loop:
 				mu.Unlock()
 			}
 		})
+	}
+	// Calls follow a schedule of PerSecond from the start, not one per
+	// tick: a Ticker drops the ticks a starved process wakes too late for,
+	// and the load offered would fall short of what the test claims.
+	tick := time.NewTicker(time.Second / time.Duration(cfg.PerSecond))
+	defer tick.Stop()
+	start := time.Now()
+	issued := 0
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-tick.C:
+		}
+		due := int(time.Since(start) * time.Duration(cfg.PerSecond) / time.Second)
+		for ; issued < due && ctx.Err() == nil; issued++ {
+			// Distinct URLs, so singleflight does not merge the calls.
+			url := cfg.Tenant + "/beta/task-status?limit=1&offset=" + strconv.Itoa(issued+1)
+			issue(url)
+		}
 	}
 	wg.Wait()
 	res := budgetResult{

@@ -20,6 +20,9 @@ type TokenOptions struct {
 	Leeway time.Duration
 	// FetchTimeout bounds one token request (default 15s).
 	FetchTimeout time.Duration
+	// Now is the clock that decides when a token is due for replacement
+	// (default time.Now).
+	Now func() time.Time
 }
 
 func (o TokenOptions) withDefaults() TokenOptions {
@@ -28,6 +31,9 @@ func (o TokenOptions) withDefaults() TokenOptions {
 	}
 	if o.FetchTimeout <= 0 {
 		o.FetchTimeout = 15 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }

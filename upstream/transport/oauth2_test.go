@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
@@ -29,6 +30,7 @@ const (
 type authServer struct {
 	t    *testing.T
 	ttl  time.Duration
+	now  func() time.Time
 	hits *hits
 	// hold, if set, delays every token answer until it is closed.
 	hold chan struct{}
@@ -40,7 +42,12 @@ type authServer struct {
 }
 
 func newAuthServer(t *testing.T, ttl time.Duration) (*authServer, string) {
-	a := &authServer{t: t, ttl: ttl, hits: newHits(), valid: map[string]time.Time{}}
+	return newAuthServerAt(t, ttl, time.Now)
+}
+
+// newAuthServerAt is newAuthServer whose token lifetimes run on now.
+func newAuthServerAt(t *testing.T, ttl time.Duration, now func() time.Time) (*authServer, string) {
+	a := &authServer{t: t, ttl: ttl, now: now, hits: newHits(), valid: map[string]time.Time{}}
 	srv := serve(t, a.serveHTTP)
 	return a, srv.URL
 }
@@ -54,7 +61,7 @@ func (a *authServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	a.mu.Lock()
 	exp, ok := a.valid[tok]
-	refuse := a.always || !ok || time.Now().After(exp)
+	refuse := a.always || !ok || a.now().After(exp)
 	a.mu.Unlock()
 	if refuse {
 		w.WriteHeader(http.StatusUnauthorized)
@@ -80,7 +87,7 @@ func (a *authServer) serveToken(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.issued++
 	tok := fmt.Sprintf("tok-%d", a.issued)
-	a.valid[tok] = time.Now().Add(a.ttl)
+	a.valid[tok] = a.now().Add(a.ttl)
 	a.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "bearer", "expires_in": int(a.ttl / time.Second)})
@@ -150,14 +157,23 @@ func TestOAuth2FirstTokenOnceFor50(t *testing.T) {
 	}
 }
 
+// TestOAuth2RefreshesBeforeExpiryOnceFor50 runs the token server and the
+// token cache on one fake clock: the token is kept until its refresh
+// point (2 s lifetime - 500ms leeway) and replaced once past it, by one
+// fetch for 50 callers.
 func TestOAuth2RefreshesBeforeExpiryOnceFor50(t *testing.T) {
-	a, base := newAuthServer(t, 2*time.Second)
-	rt := Chain(http.DefaultTransport, OAuth2(credentials(base, clientSecret), TokenOptions{Leeway: 500 * time.Millisecond}))
+	clock := clocktest.New(time.Now())
+	a, base := newAuthServerAt(t, 2*time.Second, clock.Now)
+	rt := Chain(http.DefaultTransport, OAuth2(credentials(base, clientSecret), TokenOptions{Leeway: 500 * time.Millisecond, Now: clock.Now}))
 	ctx := ctxFor(t, 20*time.Second)
 	if status, body := call(t, ctx, rt, "GET", base+"/beta/task-status/x", ""); status != 200 || body != "ok tok-1" {
 		t.Fatalf("first call: %d %q", status, body)
 	}
-	time.Sleep(1600 * time.Millisecond) // past the refresh point (expiry - 500ms)
+	clock.Advance(1400 * time.Millisecond) // short of the refresh point
+	if status, body := call(t, ctx, rt, "GET", base+"/beta/task-status/x", ""); status != 200 || body != "ok tok-1" {
+		t.Fatalf("before the refresh point: %d %q, want the first token kept", status, body)
+	}
+	clock.Advance(200 * time.Millisecond) // past it, 400ms before the expiry
 	concurrently(50, func(int) {
 		if status, body := call(t, ctx, rt, "GET", base+"/beta/task-status/x", ""); status != 200 || body != "ok tok-2" {
 			t.Errorf("after refresh: %d %q", status, body)
@@ -166,8 +182,27 @@ func TestOAuth2RefreshesBeforeExpiryOnceFor50(t *testing.T) {
 	if n := a.tokenRequests(); n != 2 {
 		t.Errorf("%d token requests, want 2 (one refresh for 50 callers)", n)
 	}
-	if n := a.hits.count("/beta/task-status/x"); n != 51 {
-		t.Errorf("%d API requests, want 51: a token near expiry must not be sent", n)
+	if n := a.hits.count("/beta/task-status/x"); n != 52 {
+		t.Errorf("%d API requests, want 52: a token near expiry must not be sent", n)
+	}
+}
+
+func TestTokenLifetime(t *testing.T) {
+	asked := time.Now()
+	for _, c := range []struct {
+		name string
+		tok  *oauth2.Token
+		want time.Duration
+		ok   bool
+	}{
+		{"expires_in", &oauth2.Token{ExpiresIn: 749, Expiry: asked.Add(750 * time.Second)}, 749 * time.Second, true},
+		{"expiry only", &oauth2.Token{Expiry: asked.Add(90 * time.Second)}, 90 * time.Second, true},
+		{"expired on arrival", &oauth2.Token{Expiry: asked.Add(-time.Second)}, -time.Second, true},
+		{"no expiry", &oauth2.Token{}, 0, false},
+	} {
+		if got, ok := tokenLifetime(c.tok, asked); got != c.want || ok != c.ok {
+			t.Errorf("%s: tokenLifetime = %s, %v; want %s, %v", c.name, got, ok, c.want, c.ok)
+		}
 	}
 }
 

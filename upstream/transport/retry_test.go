@@ -165,9 +165,7 @@ func TestRetryWaitEndsWithContext(t *testing.T) {
 		_, err := send(ctx, rt, "GET", url+"/beta/task-status/1", "")
 		errc <- err
 	}()
-	for h.count("/beta/task-status/1") == 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitUntil(t, "the first attempt is upstream", func() bool { return h.count("/beta/task-status/1") > 0 })
 	cancel()
 	select {
 	case err := <-errc:

@@ -38,7 +38,7 @@ type tokenFlight struct {
 // fetch, later ones get the new token.
 func (ts *tokens) get(ctx context.Context, stale *oauth2.Token) (*oauth2.Token, error) {
 	ts.mu.Lock()
-	if ts.tok != nil && ts.tok != stale && (ts.refreshAt.IsZero() || time.Now().Before(ts.refreshAt)) {
+	if ts.tok != nil && ts.tok != stale && (ts.refreshAt.IsZero() || ts.opts.Now().Before(ts.refreshAt)) {
 		tok := ts.tok
 		ts.mu.Unlock()
 		return tok, nil
@@ -66,7 +66,7 @@ func (ts *tokens) fetch(ctx context.Context, f *tokenFlight) {
 	if ts.opts.Client != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, ts.opts.Client)
 	}
-	fetched := time.Now()
+	asked, fetched := time.Now(), ts.opts.Now()
 	tok, err := ts.cfg.Token(ctx)
 	if err != nil {
 		err = tokenError(err)
@@ -75,15 +75,30 @@ func (ts *tokens) fetch(ctx context.Context, f *tokenFlight) {
 	if err == nil {
 		ts.tok = tok
 		ts.refreshAt = time.Time{}
-		if !tok.Expiry.IsZero() {
-			lifetime := tok.Expiry.Sub(fetched)
-			ts.refreshAt = tok.Expiry.Add(-min(ts.opts.Leeway, lifetime/2))
+		if lifetime, ok := tokenLifetime(tok, asked); ok {
+			ts.refreshAt = fetched.Add(lifetime - min(ts.opts.Leeway, lifetime/2))
 		}
 	}
 	ts.flight = nil
 	ts.mu.Unlock()
 	f.tok, f.err = tok, err
 	close(f.done)
+}
+
+// tokenLifetime is how long tok is valid, counted from when it was asked
+// for (at asked, on the wall clock), so that neither the time the fetch
+// took nor a clock other than time.Now (TokenOptions.Now) stretches it:
+// the endpoint's expires_in if it sent one, else the time left to the
+// Expiry the oauth2 package stamped from time.Now. ok is false when the
+// token says nothing of its expiry.
+func tokenLifetime(tok *oauth2.Token, asked time.Time) (lifetime time.Duration, ok bool) {
+	if tok.ExpiresIn > 0 {
+		return time.Duration(tok.ExpiresIn) * time.Second, true
+	}
+	if !tok.Expiry.IsZero() {
+		return tok.Expiry.Sub(asked), true
+	}
+	return 0, false
 }
 
 // tokenError maps a failed token fetch onto the upstream sentinels: the

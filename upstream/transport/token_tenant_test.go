@@ -7,18 +7,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/internal/spectest"
 	"github.com/sailgraph/sailgraph/simtenant"
 	"github.com/sailgraph/sailgraph/upstream/transport"
 )
 
 // tokenChain is the production chain without a limiter (the tenant's
-// limit is off here), validated against the spec.
-func tokenChain(t *testing.T, url string) http.RoundTripper {
+// limit is off here), validated against the spec, its token cache on
+// the clock now.
+func tokenChain(t *testing.T, url string, now func() time.Time) http.RoundTripper {
 	return transport.New(transport.Config{
 		Base:        spectest.NewTransport(t, baseTransport()),
 		Principal:   gatewayPrincipal(),
 		Credentials: simCredentials(url),
+		Token:       transport.TokenOptions{Now: now},
 	})
 }
 
@@ -41,15 +44,22 @@ func fifty(t *testing.T, rt http.RoundTripper, url string) {
 }
 
 // TestTokenExpiryUnder50Callers: once the token nears its expiry, 50
-// concurrent callers cause exactly one token request.
+// concurrent callers cause exactly one token request. The tenant and the
+// token cache share a fake clock.
 func TestTokenExpiryUnder50Callers(t *testing.T) {
-	tn, url, _ := startTenant(t, simtenant.Options{RateLimit: -1, TokenTTL: 3 * time.Second})
-	rt := tokenChain(t, url)
+	clock := clocktest.New(time.Now())
+	tn, url, _ := startTenant(t, simtenant.Options{RateLimit: -1, TokenTTL: 3 * time.Second, Now: clock.Now})
+	rt := tokenChain(t, url, clock.Now)
 	fifty(t, rt, url)
 	if n := tn.Stats().TokenRequests; n != 1 {
 		t.Fatalf("%d token requests for the first 50 callers, want 1", n)
 	}
-	time.Sleep(1600 * time.Millisecond) // past the refresh point: half of the 3 s lifetime
+	clock.Advance(1400 * time.Millisecond) // short of the refresh point: half of the 3 s lifetime
+	fifty(t, rt, url)
+	if n := tn.Stats().TokenRequests; n != 1 {
+		t.Fatalf("%d token requests before the refresh point, want 1", n)
+	}
+	clock.Advance(200 * time.Millisecond) // past it
 	fifty(t, rt, url)
 	st := tn.Stats()
 	if st.TokenRequests != 2 {
@@ -64,7 +74,7 @@ func TestTokenExpiryUnder50Callers(t *testing.T) {
 // callers that next get a 401 cause exactly one refresh, and all succeed.
 func TestToken401RefreshesOnce(t *testing.T) {
 	tn, url, _ := startTenant(t, simtenant.Options{RateLimit: -1, TokenTTL: time.Hour})
-	rt := tokenChain(t, url)
+	rt := tokenChain(t, url, time.Now)
 	fifty(t, rt, url)
 	tn.ExpireTokens()
 	fifty(t, rt, url)
