@@ -95,3 +95,16 @@ func (h *hits) snapshot() (bodies, auth []string) {
 	defer h.mu.Unlock()
 	return append([]string(nil), h.bodies...), append([]string(nil), h.auth...)
 }
+
+// waitUntil polls cond until it holds, failing the test after a generous
+// deadline (a loaded machine is slow, not wrong).
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
