@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -144,12 +143,12 @@ func (c *Cache) Close(ctx context.Context) error {
 // error: the request goes to the origin without the cache.
 func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, error) {
 	if req.Scope == "" {
-		return c.direct(ctx, &req, load)
+		return c.direct(ctx, req, load)
 	}
 	key, gen, err := c.entryKey(ctx, &req)
 	if err != nil {
 		c.storeFailed(err, req.Operation)
-		return c.direct(ctx, &req, load)
+		return c.direct(ctx, req, load)
 	}
 	if req.Refresh {
 		res, err := c.refresh(ctx, key, req, load)
@@ -159,13 +158,13 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	e, found, err := c.lookup(ctx, key)
 	if err != nil {
 		c.storeFailed(err, req.Operation)
-		return c.direct(ctx, &req, load)
+		return c.direct(ctx, req, load)
 	}
 	now := c.now()
 	switch {
 	case found && now.Before(e.freshUntil):
 		c.stats.add(EventHit, req.Operation)
-		return Result{Value: e.value, Status: StatusHit, Age: e.age(now), FreshUntil: e.freshUntil, Generation: gen, Entry: entryName(key, e.freshUntil)}, nil
+		return Result{Value: e.value, Status: StatusHit, Age: e.age(now), FreshUntil: e.freshUntil, Generation: gen, Key: storedKey(key, e.freshUntil)}, nil
 	case found && now.Before(e.revalidateUntil):
 		c.revalidate(ctx, key, req, load)
 		c.stats.add(EventStaleRevalidate, req.Operation)
@@ -177,7 +176,7 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 		return Result{}, err
 	}
 	if out.entry != nil { // another replica filled it while this one waited
-		return Result{Value: out.entry.value, Status: StatusHit, Age: out.entry.age(c.now()), FreshUntil: out.entry.freshUntil, Generation: gen, Entry: entryName(key, out.entry.freshUntil)}, nil
+		return Result{Value: out.entry.value, Status: StatusHit, Age: out.entry.age(c.now()), FreshUntil: out.entry.freshUntil, Generation: gen, Key: storedKey(key, out.entry.freshUntil)}, nil
 	}
 	if failure := out.failure(); failure != FailureNone && found {
 		if now := c.now(); now.Before(e.staleUntil) {
@@ -188,15 +187,15 @@ func (c *Cache) Get(ctx context.Context, req Request, load Loader) (Result, erro
 	if out.err != nil {
 		return Result{}, out.err
 	}
-	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Generation: gen, Entry: entryName(key, out.freshUntil)}, nil
+	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Generation: gen, Key: storedKey(key, out.freshUntil)}, nil
 }
 
-// entryName is Result.Entry: "" for an answer that was not stored.
-func entryName(key string, freshUntil time.Time) string {
+// storedKey is Result.Key: "" for an answer that was not stored.
+func storedKey(key string, freshUntil time.Time) string {
 	if freshUntil.IsZero() {
 		return ""
 	}
-	return key + "@" + strconv.FormatInt(freshUntil.UnixNano(), 36)
+	return key
 }
 
 // refresh calls the origin for key and stores its answer (see
@@ -212,7 +211,7 @@ func (c *Cache) refresh(ctx context.Context, key string, req Request, load Loade
 	if out.err != nil {
 		return Result{}, out.err
 	}
-	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Entry: entryName(key, out.freshUntil)}, nil
+	return Result{Value: out.fetched.Value, Status: StatusMiss, FreshUntil: out.freshUntil, Key: storedKey(key, out.freshUntil)}, nil
 }
 
 // Invalidate drops the entries of reqs (in their current generation).
@@ -294,7 +293,7 @@ func (c *Cache) put(ctx context.Context, key string, req *Request, f *Fetched) t
 // once still make one origin call, as they would through the store; a
 // read without a scope says nothing of whose answer it is and is never
 // shared.
-func (c *Cache) direct(ctx context.Context, req *Request, load Loader) (Result, error) {
+func (c *Cache) direct(ctx context.Context, req Request, load Loader) (Result, error) {
 	c.stats.add(EventBypass, req.Operation)
 	if req.Scope == "" {
 		c.stats.add(EventLoad, req.Operation)
@@ -305,8 +304,8 @@ func (c *Cache) direct(ctx context.Context, req *Request, load Loader) (Result, 
 		return Result{Value: f.Value, Status: StatusBypass}, nil
 	}
 	key := "bypass\x00" + req.Scope + "\x00" + req.Namespace + "\x00" + req.Key
-	out, err := c.flight(ctx, key, *req, load, func(fctx context.Context) fillOutcome {
-		return c.load(fctx, "", req, load, false)
+	out, err := c.flight(ctx, key, req, load, func(fctx context.Context) fillOutcome {
+		return c.load(fctx, "", &req, load, false)
 	})
 	if err != nil {
 		return Result{}, err

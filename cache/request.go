@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -119,8 +120,18 @@ type Result struct {
 	// belongs to (nil without a Namespace): a result built from it stays
 	// valid while Cache.Current still reports it.
 	Generation []byte
-	// Entry names the stored answer itself (its key and when it was
-	// stored), "" when it is not stored: equal Entry, equal bytes, so what
-	// is decoded from them can be kept under it.
-	Entry string
+	// Key is the stored answer's store key, "" when it is not stored.
+	// With FreshUntil it names the stored answer itself (Entry): equal
+	// names, equal bytes, so what is decoded from them can be kept under
+	// them.
+	Key string
+}
+
+// Entry names the stored answer (Key and FreshUntil), "" when it is not
+// stored. It allocates: call it only when the name is needed.
+func (r Result) Entry() string {
+	if r.Key == "" || r.FreshUntil.IsZero() {
+		return ""
+	}
+	return r.Key + "@" + strconv.FormatInt(r.FreshUntil.UnixNano(), 36)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/optest"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sailgraph/sailgraph/cache"
@@ -52,7 +54,7 @@ func BenchmarkRoundTripHit(b *testing.B) {
 					_, _ = io.WriteString(w, p.body)
 				})
 				tr := New(c, http.DefaultTransport, Options{})
-				req, _ := http.NewRequestWithContext(as(alice), http.MethodGet, up.srv.URL+p.path, nil)
+				req, _ := http.NewRequestWithContext(optest.WithCall(as(alice), http.MethodGet, p.path), http.MethodGet, up.srv.URL+p.path, nil)
 				get := func() {
 					resp, err := tr.RoundTrip(req)
 					if err != nil {

@@ -164,8 +164,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Entry != "" && res.Status != cache.StatusStale {
-		resp.Body = identifiedBody{ReadCloser: resp.Body, id: res.Entry}
+	if res.Key != "" && res.Status != cache.StatusStale {
+		resp.Body = &identifiedBody{ReadCloser: resp.Body, res: res}
 	}
 	resp.Header[HeaderCache] = []string{res.Status.String()}
 	rec := record.From(ctx)
@@ -224,16 +224,16 @@ func (t *Transport) loader(req *http.Request, call *op.Call) cache.Loader {
 }
 
 // identifiedBody is the body of a stored answer, named for what is
-// decoded from it (isc.Identified).
+// decoded from it (isc.Identified); the name is built only when asked.
 type identifiedBody struct {
 	io.ReadCloser
-	id string
+	res cache.Result
 }
 
 // CacheIdentity implements isc.Identified.
-func (b identifiedBody) CacheIdentity() string { return b.id }
+func (b *identifiedBody) CacheIdentity() string { return b.res.Entry() }
 
-var _ isc.Identified = identifiedBody{}
+var _ isc.Identified = (*identifiedBody)(nil)
 
 // failureOfStatus says which upstream answers a stale entry may replace.
 func failureOfStatus(status int) cache.Failure {
