@@ -195,6 +195,8 @@ func runSimulate(ctx context.Context, args []string, std stdio) error {
 	tokenTTL := fs.Duration("token-ttl", 749*time.Second, "access token lifetime")
 	latency := fs.Duration("latency", 0, "latency added to every API request")
 	failureRate := fs.Float64("failure-rate", 0, "fraction of API requests answered with 500")
+	gens := simtenant.GenAll
+	fs.Var(&gens, "generations", "API generations served: legacy (/beta, /v2024), v1 (per-resource APIs), or legacy,v1")
 	if err := parseFlags(fs, args, std); err != nil {
 		return ignoreHelp(err)
 	}
@@ -208,7 +210,7 @@ func runSimulate(ctx context.Context, args []string, std stdio) error {
 	log := gateway.NewLogger(std.err, "info")
 	tn := simtenant.New(simtenant.Options{
 		Seed: *seed, Identities: *identities, RateLimit: r.N, RateWindow: r.Per,
-		TokenTTL: *tokenTTL, Latency: *latency, FailureRate: *failureRate,
+		TokenTTL: *tokenTTL, Latency: *latency, FailureRate: *failureRate, Generations: gens,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -217,7 +219,7 @@ func runSimulate(ctx context.Context, args []string, std stdio) error {
 	id, _ := tn.ClientID()
 	log.Warn("SIMULATED TENANT: serving a simulated SailPoint ISC tenant, not a real one",
 		"url", "http://"+displayAddr(ln), "client_id", id,
-		"identities", *identities, "seed", *seed, "rate_limit", r.String())
+		"identities", *identities, "seed", *seed, "rate_limit", r.String(), "generations", gens.String())
 	srv := &http.Server{Handler: tn.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	return serveUntilDone(ctx, srv, ln, 10*time.Second, log)
 }

@@ -195,3 +195,31 @@ func TestSimulateSubcommand(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSimulateGenerations serves only the v1 APIs with -generations v1:
+// the legacy paths are not there (404), the v1 ones are (401 without a
+// token); a bad list is refused.
+func TestSimulateGenerations(t *testing.T) {
+	addr := freeAddr(t)
+	stop := startRun(t, []string{"simulate", "-addr", addr, "-identities", "20", "-generations", "v1"}, nil, io.Discard)
+	waitHTTP(t, "http://"+addr+"/historical-identities/v1/historical-identities")
+	for path, want := range map[string]int{
+		"/beta/historical-identities":                     404,
+		"/historical-identities/v1/historical-identities": 401,
+	} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s with -generations v1: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"simulate", "-generations", "v3"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Fatal("-generations v3 accepted")
+	}
+}

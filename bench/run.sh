@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Prints sailgraph's performance figures: Go benchmarks of the hot paths
 # (cache hits, the transport chain, the typed clients, a whole GraphQL
-# identity page against the simulated tenant). Speed targets live here,
-# never in timed tests. Redis-backed benchmarks start their own
-# redis-server (apt-get install -y redis-server).
+# identity page against the simulated tenant), then the identity page from
+# outside over HTTP (bench/pagebench) against a bare net/http baseline
+# measured in the same run. Speed targets live here, never in timed tests.
+# Redis-backed benchmarks start their own redis-server (apt-get install -y
+# redis-server).
 #
 #   bench/run.sh                 # all, 1s per benchmark
 #   BENCHTIME=3s bench/run.sh    # longer runs
@@ -25,4 +27,24 @@ run ./upstream/transport/ 'BenchmarkChain'                 # the transport chain
 run ./upstream/history/ 'BenchmarkListAccessItems250'      # typed client: decode a 250-item page
 run ./upstream/tasks/ 'BenchmarkGetTaskStatus'             # typed client: one task
 run ./graph/ 'BenchmarkIdentityPage'                       # a whole identity page, gateway + simulated tenant
+run ./gateway/ 'BenchmarkCachedIdentityPage'               # the same page answered from the result cache, in process
 run ./simtenant/ 'BenchmarkHistoryNew|BenchmarkGenerateTasks'  # simulated tenant start-up cost
+
+# The identity page from outside, over loopback HTTP. SKIP_PAGEBENCH=1 skips it.
+if [[ -z ${SKIP_PAGEBENCH:-} ]]; then
+  go build -o "${TMPDIR:-/tmp}/sailgraph-pagebench" ./bench/pagebench
+  pb="${TMPDIR:-/tmp}/sailgraph-pagebench"
+  printf '\n## pagebench: cached page, in-memory cache, vs bare net/http\n'
+  "$pb" -mode cached
+  if command -v redis-server >/dev/null; then
+    port=$(( 20000 + RANDOM % 20000 ))
+    dir=$(mktemp -d)
+    redis-server --port "$port" --save '' --appendonly no --dir "$dir" --daemonize yes --pidfile "$dir/pid" >/dev/null
+    trap 'kill "$(cat "$dir/pid")" 2>/dev/null; rm -rf "$dir"' EXIT
+    sleep 0.3
+    printf '\n## pagebench: cached page, Redis cache, vs bare net/http\n'
+    "$pb" -mode cached -redis "redis://127.0.0.1:$port/0"
+  fi
+  printf '\n## pagebench: cold page (new identity each request, tenant 40 ms away)\n'
+  "$pb" -mode cold -duration 10s
+fi

@@ -14,12 +14,14 @@ import (
 // The job watchers read the headroom of the very budget their polls
 // spend: the principal's key and the operation's API.
 func TestHeadroomOfTheBudgetPollsSpend(t *testing.T) {
-	// A bucket of burst 2 refilled every 1.5 min: spent, it stays spent.
-	lim := ratelimit.NewMemory(ratelimit.Rate{N: 40, Per: time.Hour})
+	// A bucket refilled every few minutes: spent, it stays spent.
+	rate := ratelimit.Rate{N: 40, Per: time.Hour}
+	burst := rate.Bucket().Burst
+	lim := ratelimit.NewMemory(rate)
 	headroom := headroomOf(lim, isc.FixedGeneration(op.Legacy))
 	p := principal.ForClient("acme.api.identitynow.com", "client")
 	ctx := context.Background()
-	for range 2 { // the bucket's burst
+	for range burst {
 		_ = lim.Wait(ctx, ratelimit.Key{ClientID: p.Key(), API: "v2024"})
 	}
 	if h, ok := headroom(ctx, p, op.GetReportResult); !ok || h >= 0.2 {
@@ -43,7 +45,7 @@ func TestHeadroomOfTheBudgetPollsSpend(t *testing.T) {
 	if !la(ctx) {
 		t.Fatal("look-ahead off with an unused budget")
 	}
-	for range 2 {
+	for range burst {
 		_ = lim.Wait(ctx, ratelimit.Key{ClientID: p.Key(), API: "beta"})
 	}
 	if la(ctx) {

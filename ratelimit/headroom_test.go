@@ -17,7 +17,7 @@ import (
 // with Redis), zero under a cooldown, and full again once the bucket
 // refills; reading it spends nothing.
 func TestHeadroom(t *testing.T) {
-	// 40 per 400ms: a bucket of burst 2 refilled every ~11ms.
+	// 40 per 400ms: a bucket of burst 3 refilled every ~11ms.
 	r := Rate{N: 40, Per: 400 * time.Millisecond}
 	srv := redistest.Start(t)
 	newRedisPair := func(t *testing.T) (Limiter, Headroomer) {

@@ -69,14 +69,21 @@ type Bucket struct {
 // 2N-1. The bucket keeps B + R - 1 <= U, with U = floor(0.95·N) (at least
 // 1): a safety margin of about 5% for the time between a grant and its
 // arrival at the tenant, and for the switch between Redis and the
-// in-memory fallback. B is 2 from U = 20 on (U/32 for larger budgets), so
-// a request granted a little late does not lose its slot; below that it
-// is 1, giving the steady rate the most room.
+// in-memory fallback.
+//
+// Within that sum, B is a tenth of U from U = 20 on (at least 2, so a
+// request granted a little late does not lose its slot), and 1 below. The
+// burst is what a page's calls need after a quiet spell: an identity page
+// makes four or five calls at once, and with a burst of 2 they would go a
+// refill interval apart (about 107 ms each on 100 per 10 s), the budget
+// adding three times the tenant's own latency to a page that was never
+// near it. It costs the steady rate a tenth: 100 per 10 s is sized
+// burst 9, refill 87.
 func (r Rate) Bucket() Bucket {
 	u := max(1, r.N*19/20)
 	burst := 1
 	if u >= 20 {
-		burst = max(2, u/32)
+		burst = max(2, u/10)
 	}
 	return Bucket{Burst: burst, Refill: u - burst + 1, Per: r.Per}
 }

@@ -45,7 +45,8 @@ func TestShare(t *testing.T) {
 
 // TestBucketSizing checks the sizing rule for every budget up to 2000:
 // the most a bucket can grant in one window stays within 95% of the
-// budget, and the steady rate keeps at least 90% of it from 40 on.
+// budget, the steady rate keeps at least 85% of it from 40 on (the
+// rest pays for a burst of a tenth), and from 20 on a burst holds a page.
 func TestBucketSizing(t *testing.T) {
 	for n := 1; n <= 2000; n++ {
 		b := Rate{n, 10 * time.Second}.Bucket()
@@ -53,8 +54,11 @@ func TestBucketSizing(t *testing.T) {
 		if b.Burst < 1 || b.Refill < 1 || b.MaxPerWindow() > limit || b.MaxPerWindow() > n {
 			t.Fatalf("N=%d: %+v grants up to %d per window, want <= %d", n, b, b.MaxPerWindow(), limit)
 		}
-		if n >= 40 && float64(b.Refill) < 0.9*float64(n) {
-			t.Fatalf("N=%d: refill %d is under 90%% of the budget", n, b.Refill)
+		if n >= 40 && float64(b.Refill) < 0.85*float64(n) {
+			t.Fatalf("N=%d: refill %d is under 85%% of the budget", n, b.Refill)
+		}
+		if u := n * 19 / 20; u >= 50 && b.Burst < 5 {
+			t.Fatalf("N=%d: burst %d cannot send a page's calls at once", n, b.Burst)
 		}
 		if n >= 22 && b.Burst < 2 {
 			t.Fatalf("N=%d: burst %d leaves no room for a late grant", n, b.Burst)
