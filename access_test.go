@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/sailgraph/sailgraph/internal/logtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sailgraph/sailgraph/access"
+	"github.com/sailgraph/sailgraph/internal/logtest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"github.com/sailgraph/sailgraph/internal/logtest"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/logtest"
 	"github.com/sailgraph/sailgraph/internal/redistest"
 )
 

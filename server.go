@@ -135,7 +135,7 @@ func runGateway(ctx context.Context, getenv func(string) string, logOut io.Write
 		"addr", ln.Addr().String(),
 		"graphql", "http://"+displayAddr(ln)+"/graphql",
 		"graphiql", "http://"+displayAddr(ln)+"/",
-		"tenant", tenantName(cfg),
+		"tenant", gw.TenantName(),
 		"rate_limit", cfg.RateLimit.String(),
 		"redis", cfg.RedisURL != "")
 	return serveUntilDone(ctx, srv, ln, cfg.ShutdownTimeout, log)
@@ -168,13 +168,6 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, time
 		return err
 	}
 	return nil
-}
-
-func tenantName(cfg config.Config) string {
-	if cfg.Simulated() {
-		return "simulated"
-	}
-	return cfg.TenantURL
 }
 
 func displayAddr(ln net.Listener) string {
@@ -249,7 +242,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	if err := gw.Close(cctx); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(std.out, "configuration ok: sailgraph would start on %s in front of %s\n", cfg.Addr, tenantName(cfg))
+	_, err = fmt.Fprintf(std.out, "configuration ok: sailgraph would start on %s in front of %s\n", cfg.Addr, gw.TenantName())
 	return err
 }
 

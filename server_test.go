@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/internal/logtest"
-
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
 
@@ -51,18 +51,17 @@ func startRun(t *testing.T, args []string, env map[string]string, logs io.Writer
 	return stop
 }
 
+// waitHTTP polls u until it answers (with any status).
 func waitHTTP(t *testing.T, u string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	waittest.Until(t, u+" to answer", func() bool {
 		resp, err := http.Get(u)
-		if err == nil {
-			resp.Body.Close()
-			return
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s never answered", u)
+		resp.Body.Close()
+		return true
+	})
 }
 
 func TestGatewayOnSimulatedTenant(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/sailgraph/sailgraph/internal/logtest"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/logtest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
 
@@ -75,18 +76,14 @@ func TestShutdownFinishesInFlightRequest(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
 	// Shutdown has begun once the gateway refuses new connections.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	waittest.Until(t, "the gateway to refuse connections after cancel", func() bool {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
-			break
+			return true
 		}
 		_ = c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("the gateway still accepts connections after cancel")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	})
 	select {
 	case err := <-stopped:
 		t.Fatalf("run returned (%v) while a request was in flight", err)

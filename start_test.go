@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http/httptest"
@@ -10,12 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sailgraph/sailgraph/access"
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/gateway"
 	"github.com/sailgraph/sailgraph/internal/logtest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
 
@@ -44,13 +45,7 @@ func logLines(t *testing.T, logs string) []logLine {
 // waitLog polls logs until a line holds substr.
 func waitLog(t *testing.T, logs *logtest.Buffer, substr string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(logs.String(), substr) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the log never said %q:\n%s", substr, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waittest.Until(t, fmt.Sprintf("the log to say %q", substr), func() bool { return strings.Contains(logs.String(), substr) })
 }
 
 // `go run .` with nothing set: the first log line announces the simulated

@@ -76,7 +76,12 @@ func Authenticate(opts AuthOptions) echo.MiddlewareFunc {
 }
 
 // authenticator judges credentials for Authenticate and WebSocketInit.
-type authenticator struct{ opts AuthOptions }
+type authenticator struct {
+	opts AuthOptions
+	// anon is the anonymous caller, built once: like a key's caller, it
+	// is shared, read-only, by every request it makes.
+	anon Caller
+}
 
 func newAuthenticator(opts AuthOptions) authenticator {
 	if opts.Logger == nil {
@@ -85,7 +90,7 @@ func newAuthenticator(opts AuthOptions) authenticator {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return authenticator{opts}
+	return authenticator{opts: opts, anon: anonymous()}
 }
 
 // required reports whether a request without credentials is refused.
@@ -102,7 +107,7 @@ func (a authenticator) authenticate(ctx context.Context, cred credentials) (cont
 	if cred.conflict != "" {
 		return ctx, &refusal{"conflicting credentials", cred.conflict}
 	}
-	caller := anonymous()
+	caller := a.anon
 	if opts.Keys.Len() > 0 {
 		var ok bool
 		switch caller, ok = opts.Keys.lookup(cred.apiKey); {

@@ -20,19 +20,38 @@ type Caller struct {
 	// Rate and Cost override the fair share's defaults for this caller
 	// when non-zero.
 	Rate, Cost ratelimit.Rate
+
+	// partition is Partition, worked out once by newCaller (a caller
+	// built by hand works it out on each call).
+	partition string
+}
+
+// newCaller returns the caller with its partition worked out, once for
+// every request it makes.
+func newCaller(name string, anonymous bool, scopes Scopes) Caller {
+	c := Caller{Name: name, Anonymous: anonymous, Scopes: scopes}
+	c.partition = c.scopePartition()
+	return c
 }
 
 // AnonymousName is the Name of the anonymous caller.
 const AnonymousName = "anonymous"
 
 func anonymous() Caller {
-	return Caller{Name: AnonymousName, Anonymous: true, Scopes: NewScopes(AllScopes()...)}
+	return newCaller(AnonymousName, true, NewScopes(AllScopes()...))
 }
 
 // Partition names the callers whose answers this caller may share: those
 // with the same scopes (and so the same fields allowed). Names are not in
 // it: two keys with equal scopes see equal answers.
 func (c Caller) Partition() string {
+	if c.partition != "" {
+		return c.partition
+	}
+	return c.scopePartition()
+}
+
+func (c Caller) scopePartition() string {
 	var b strings.Builder
 	for i, s := range c.Scopes.Sorted() {
 		if i > 0 {

@@ -37,7 +37,7 @@ func (a costAdmission) MutateOperationContext(ctx context.Context, _ *graphql.Op
 	if wait == 0 {
 		return nil
 	}
-	secs := retryAfterSeconds(wait)
+	secs := apierr.RetryAfterSeconds(wait)
 	return &gqlerror.Error{
 		Message: fmt.Sprintf("your API key's allowance of upstream calls is spent (this operation is estimated at up to %d); retry after %d s", estimate, secs),
 		Extensions: map[string]any{

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"time"
 
@@ -218,16 +217,8 @@ func (f *FairShare) Charge(ctx context.Context, calls int) {
 	}
 }
 
-// retryAfterSeconds rounds a wait up to whole seconds, at least 1.
-func retryAfterSeconds(d time.Duration) int {
-	return max(1, int(math.Ceil(d.Seconds())))
-}
-
-// RetryAfterSeconds is the Retry-After a refusal with wait answers.
-func RetryAfterSeconds(wait time.Duration) int { return retryAfterSeconds(wait) }
-
 func tooMany(c echo.Context, wait time.Duration, what string) error {
-	secs := retryAfterSeconds(wait)
+	secs := apierr.RetryAfterSeconds(wait)
 	c.Response().Header().Set("Retry-After", fmt.Sprint(secs))
 	return c.JSON(http.StatusTooManyRequests, errorBody(apierr.RateLimited,
 		fmt.Sprintf("%s is spent; retry after %d s", what, secs),

@@ -118,6 +118,7 @@ func TestFairShareSharedAcrossReplicas(t *testing.T) {
 	rdb := redistest.Start(t).Client()
 	opts := access.FairShareOptions{Cost: ratelimit.Rate{N: 5, Per: time.Hour}, Redis: rdb}
 	r1, r2 := must(access.NewFairShare(opts)), must(access.NewFairShare(opts))
+	t.Cleanup(func() { _ = r1.Close(); _ = r2.Close() })
 	ctx := access.WithCaller(context.Background(), access.Caller{Name: "bot", Scopes: access.NewScopes()})
 	other := access.WithCaller(context.Background(), access.Caller{Name: "other", Scopes: access.NewScopes()})
 	if w := r1.Admission(ctx, 5); w != 0 {
@@ -159,6 +160,7 @@ func TestFairShareLocalShareWhileRedisIsDown(t *testing.T) {
 		Replicas: func() int { return 2 }, // the share: 0.95 × 40 ÷ 2 = 19
 		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
 	}))
+	t.Cleanup(func() { _ = fs.Close() })
 	srv.Stop()
 	ctx, cancel := context.WithTimeout(access.WithCaller(context.Background(), access.Caller{Name: "bot"}), 30*time.Second)
 	defer cancel()

@@ -128,7 +128,7 @@ func parseEntry(line []byte) (ringKey, error) {
 		}
 		scopes[sc] = struct{}{}
 	}
-	rk.caller = Caller{Name: e.Name, Scopes: scopes}
+	rk.caller = newCaller(e.Name, false, scopes)
 	if e.Rate != "" {
 		if rk.caller.Rate, err = ratelimit.ParseRate(e.Rate); err != nil {
 			errs = append(errs, fmt.Errorf("rate: %w", err))

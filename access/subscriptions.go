@@ -66,7 +66,7 @@ func (s streams) InterceptOperation(ctx context.Context, next graphql.OperationH
 	bucket, r, _ := f.limits(ctx)
 	if r.N > 0 && overWebSocket(ctx) {
 		if wait := f.take(ctx, bucket+":rate", r, 1); wait > 0 {
-			secs := retryAfterSeconds(wait)
+			secs := apierr.RetryAfterSeconds(wait)
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 				Message:    fmt.Sprintf("your API key's request rate is spent; retry after %d s", secs),
 				Extensions: map[string]any{"code": string(apierr.RateLimited), "retryAfterSeconds": secs},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -90,10 +91,7 @@ func (m *MemoryTokens) Confirm(_ context.Context, id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.opts.Now()
-	if len(m.confirmed) > 10_000 {
-		sweep(m.confirmed, now)
-	}
-	m.confirmed[id] = now.Add(m.opts.Recheck)
+	mark(m.confirmed, id, now, now.Add(m.opts.Recheck))
 }
 
 // Revoke implements TokenState.
@@ -101,10 +99,7 @@ func (m *MemoryTokens) Revoke(_ context.Context, id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.opts.Now()
-	if len(m.revoked) > 10_000 {
-		sweep(m.revoked, now)
-	}
-	m.revoked[id] = now.Add(m.opts.RevokedFor)
+	mark(m.revoked, id, now, now.Add(m.opts.RevokedFor))
 	delete(m.confirmed, id)
 }
 
@@ -115,55 +110,107 @@ func (m *MemoryTokens) Revoked(_ context.Context, id string) bool {
 	return m.opts.Now().Before(m.revoked[id])
 }
 
-func sweep(m map[string]time.Time, now time.Time) {
-	for k, until := range m {
-		if !now.Before(until) {
-			delete(m, k)
+// mark records id in m until until, first dropping the entries that have
+// lapsed once m has grown large (pass-through tokens are unbounded).
+func mark(m map[string]time.Time, id string, now, until time.Time) {
+	if len(m) > 10_000 {
+		for k, u := range m {
+			if !now.Before(u) {
+				delete(m, k)
+			}
 		}
 	}
+	m[id] = until
 }
+
+// seenFor is how long RedisTokens trusts a confirmation it has read or
+// written without asking Redis again.
+const seenFor = time.Second
 
 // RedisTokens is the TokenState shared by every replica on one Redis.
 // When Redis does not answer, a token counts as not confirmed (the cache
 // then asks the tenant) and not revoked (the tenant itself refuses it).
+//
+// Revoked, asked once per request when it is authenticated, reads the
+// token's confirmation in the same round trip, and a confirmation read or
+// written here is trusted for up to seenFor (never past its recheck): the
+// result cache's and every upstream read's Confirmed then cost no round
+// trip. A revocation is always read from Redis, so a request authenticated
+// after another replica's Revoke is refused; one authenticated before it
+// (or an operation of a WebSocket authenticated earlier) may still be
+// answered from the cache for up to seenFor.
 type RedisTokens struct {
 	rdb    redis.UniversalClient
 	prefix string
 	opts   TokenOptions
+
+	mu   sync.Mutex
+	seen map[string]time.Time // until when a confirmation holds without Redis
 }
 
 // NewRedisTokens returns a TokenState in rdb.
 func NewRedisTokens(rdb redis.UniversalClient, opts TokenOptions) *RedisTokens {
-	return &RedisTokens{rdb: rdb, prefix: "sailgraph:token:", opts: opts.withDefaults()}
+	return &RedisTokens{rdb: rdb, prefix: "sailgraph:token:", opts: opts.withDefaults(), seen: map[string]time.Time{}}
 }
 
+// key names one of a token's keys; the id is their hash tag, so that
+// Revoked reads both in one MGET, also on a Cluster.
 func (r *RedisTokens) key(id, what string) string { return r.prefix + "{" + id + "}:" + what }
 
 func (r *RedisTokens) short(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, r.opts.Timeout)
 }
 
+// remember judges a confirmation made at at (on this replica's clock,
+// as stored), and keeps it for seenFor when it holds.
+func (r *RedisTokens) remember(id string, at, now time.Time) bool {
+	until := at.Add(r.opts.Recheck)
+	if !now.Before(until) {
+		return false
+	}
+	if trust := now.Add(seenFor); trust.Before(until) {
+		until = trust
+	}
+	r.mu.Lock()
+	mark(r.seen, id, now, until)
+	r.mu.Unlock()
+	return true
+}
+
 // Confirmed implements TokenState. The confirmation's time is stored and
 // judged by this replica's clock (the key's TTL only cleans up).
 func (r *RedisTokens) Confirmed(ctx context.Context, id string) bool {
+	now := r.opts.Now()
+	r.mu.Lock()
+	seen := now.Before(r.seen[id])
+	r.mu.Unlock()
+	if seen {
+		return true
+	}
 	ctx, cancel := r.short(ctx)
 	defer cancel()
 	ms, err := r.rdb.Get(ctx, r.key(id, "ok")).Int64()
 	if err != nil {
 		return false
 	}
-	return r.opts.Now().Sub(time.UnixMilli(ms)) < r.opts.Recheck
+	return r.remember(id, time.UnixMilli(ms), now)
 }
 
 // Confirm implements TokenState.
 func (r *RedisTokens) Confirm(ctx context.Context, id string) {
 	ctx, cancel := r.short(ctx)
 	defer cancel()
-	_ = r.rdb.Set(ctx, r.key(id, "ok"), r.opts.Now().UnixMilli(), r.opts.Recheck+time.Minute).Err()
+	now := r.opts.Now()
+	if r.rdb.Set(ctx, r.key(id, "ok"), now.UnixMilli(), r.opts.Recheck+time.Minute).Err() == nil {
+		r.remember(id, now, now)
+	}
 }
 
 // Revoke implements TokenState.
 func (r *RedisTokens) Revoke(ctx context.Context, id string) {
+	r.mu.Lock()
+	delete(r.seen, id)
+	r.mu.Unlock()
 	ctx, cancel := r.short(ctx)
 	defer cancel()
 	_, _ = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -173,12 +220,28 @@ func (r *RedisTokens) Revoke(ctx context.Context, id string) {
 	})
 }
 
-// Revoked implements TokenState.
+// Revoked implements TokenState, reading the token's confirmation in the
+// same round trip for the Confirmed calls of the request to come.
 func (r *RedisTokens) Revoked(ctx context.Context, id string) bool {
+	now := r.opts.Now()
 	ctx, cancel := r.short(ctx)
 	defer cancel()
-	n, err := r.rdb.Exists(ctx, r.key(id, "revoked")).Result()
-	return err == nil && n > 0
+	vals, err := r.rdb.MGet(ctx, r.key(id, "revoked"), r.key(id, "ok")).Result()
+	if err != nil || len(vals) != 2 {
+		return false
+	}
+	if vals[0] != nil {
+		r.mu.Lock()
+		delete(r.seen, id)
+		r.mu.Unlock()
+		return true
+	}
+	if s, ok := vals[1].(string); ok {
+		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+			r.remember(id, time.UnixMilli(ms), now)
+		}
+	}
+	return false
 }
 
 // tokenExpiry reads the exp claim of a JWT-shaped token (ISC's access

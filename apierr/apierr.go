@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
 )
@@ -82,17 +83,24 @@ func Classify(err error) Classified {
 	case errors.Is(err, isc.ErrRateLimited):
 		secs := 1
 		if d, ok := isc.RetryAfter(err); ok {
-			secs = max(1, int(math.Ceil(d.Seconds())))
+			secs = RetryAfterSeconds(d)
 		}
 		return Classified{Code: RateLimited, Message: fmt.Sprintf("the tenant's rate limit is reached; retry after %d s", secs), RetryAfterSeconds: secs}
 	case errors.Is(err, isc.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		if d, ok := isc.RetryAfter(err); ok { // the circuit is open: the gateway knows when to try again
-			secs := max(1, int(math.Ceil(d.Seconds())))
+			secs := RetryAfterSeconds(d)
 			return Classified{Code: UpstreamUnavailable, Message: fmt.Sprintf("the tenant is failing; the gateway will try it again in %d s", secs), RetryAfterSeconds: secs}
 		}
 		return Classified{Code: UpstreamUnavailable, Message: "the tenant is unavailable; try again later"}
 	}
 	return Classified{Code: Internal, Message: "internal error"}
+}
+
+// RetryAfterSeconds is a wait as a Retry-After header or a
+// retryAfterSeconds extension states it: whole seconds, rounded up, at
+// least 1 (a client told 0 would ask again at once).
+func RetryAfterSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 // HTTPStatus is the status a plain HTTP endpoint answers a code with.

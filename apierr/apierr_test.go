@@ -40,3 +40,14 @@ func TestClassify(t *testing.T) {
 		t.Errorf("retryAfterSeconds = %d, want 3", got.RetryAfterSeconds)
 	}
 }
+
+func TestRetryAfterSeconds(t *testing.T) {
+	for _, c := range []struct {
+		wait time.Duration
+		want int
+	}{{0, 1}, {-time.Second, 1}, {time.Millisecond, 1}, {time.Second, 1}, {1001 * time.Millisecond, 2}, {90 * time.Second, 90}} {
+		if got := RetryAfterSeconds(c.wait); got != c.want {
+			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", c.wait, got, c.want)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sailgraph/sailgraph/internal/syncctx"
 )
 
 // Options configure a Cache. The zero value is usable.
@@ -121,14 +123,7 @@ func (c *Cache) Close(ctx context.Context) error {
 	c.closed = true
 	c.mu.Unlock()
 	c.close()
-	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return syncctx.Wait(ctx, &c.wg)
 }
 
 // Get serves req: a fresh entry at once; a stale entry within its

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sailgraph/sailgraph/internal/waittest"
 )
 
 // engineCase is one behaviour of the engine, run against every store kind.
@@ -69,7 +71,7 @@ var engineCases = []engineCase{
 		if r.Status != StatusStale || r.Reason != StaleRevalidating || string(r.Value) != "v1" || r.Age != life.Fresh+life.Revalidate/2 {
 			t.Fatalf("stale get = %v %v %q age %s; want v1 served at once, %s old", r.Status, r.Reason, r.Value, r.Age, life.Fresh+life.Revalidate/2)
 		}
-		eventually(t, "the background refresh", func() bool { return env.c.Stats().Fills == 2 })
+		waittest.Until(t, "the background refresh", func() bool { return env.c.Stats().Fills == 2 })
 		r = mustGet(t, env.c, env.ctx, identityReq, o)
 		if r.Status != StatusHit || string(r.Value) != "v2" {
 			t.Fatalf("after refresh: %v %q; want the refreshed v2", r.Status, r.Value)
@@ -93,7 +95,7 @@ var engineCases = []engineCase{
 		}
 		wg.Wait()
 		close(gate)
-		eventually(t, "the refresh", func() bool { return env.c.Stats().Fills == 2 })
+		waittest.Until(t, "the refresh", func() bool { return env.c.Stats().Fills == 2 })
 		if n := o.calls.Load(); n != 2 {
 			t.Fatalf("origin called %d times, want 2 (fill and one refresh)", n)
 		}
@@ -259,7 +261,7 @@ var engineCases = []engineCase{
 				}
 			})
 		}
-		eventually(t, "the fill to start", func() bool { return o.calls.Load() == 1 })
+		waittest.Until(t, "the fill to start", func() bool { return o.calls.Load() == 1 })
 		close(gate)
 		wg.Wait()
 		if n := o.calls.Load(); n != 1 {
@@ -275,13 +277,13 @@ var engineCases = []engineCase{
 			_, err := env.c.Get(ctx, identityReq, o.load)
 			done <- err
 		}()
-		eventually(t, "the fill to start", func() bool { return o.calls.Load() == 1 })
+		waittest.Until(t, "the fill to start", func() bool { return o.calls.Load() == 1 })
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Fatalf("abandoned get: %v", err)
 		}
 		close(gate)
-		eventually(t, "the fill to be stored", func() bool { return env.c.Stats().Fills == 1 })
+		waittest.Until(t, "the fill to be stored", func() bool { return env.c.Stats().Fills == 1 })
 		if r := mustGet(t, env.c, env.ctx, identityReq, o); r.Status != StatusHit {
 			t.Fatalf("after the abandoned fill: %v, want hit", r.Status)
 		}

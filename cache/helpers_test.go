@@ -3,7 +3,6 @@ package cache
 import (
 	"context"
 	"errors"
-	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/internal/redistest"
 )
 
@@ -108,23 +108,6 @@ func newTestCache(t testing.TB, s Store, clk *fakeClock, opts Options) *Cache {
 		}
 	})
 	return c
-}
-
-// eventually polls cond until it holds or 20 s pass (a loaded machine is
-// slow, never that slow).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
-	}
 }
 
 func mustGet(t *testing.T, c *Cache, ctx context.Context, req Request, o *origin) Result {

@@ -15,6 +15,7 @@ import (
 //	<prefix>{<hash of scope, key, namespace, generation>}:<operation>
 //	<prefix>{<hash of scope, key, namespace, generation>}:<operation>:lease
 //	<prefix>{<hash of namespace>}:gen
+//	<prefix>{<hash of a GraphQL request>}:result   (Results)
 //
 // Hashing keeps keys short whatever the request, and keeps request
 // parameters out of Redis key names.
@@ -41,14 +42,14 @@ func (c *Cache) entryKey(ctx context.Context, req *Request) (string, []byte, err
 	return c.hashedKey(b, req.Operation), gen, nil
 }
 
-// Current reports whether every namespace in namespaces is still at the
-// generation in gens (gens[i] for namespaces[i]): whether what was built
-// from their entries is still valid. A store that cannot say, or a
-// namespace whose generation is gone, is not current.
-func (c *Cache) Current(ctx context.Context, namespaces []string, gens [][]byte) bool {
-	for i, ns := range namespaces {
-		g, ok, err := c.store.Get(ctx, c.genKey(ns))
-		if err != nil || !ok || string(g) != string(gens[i]) {
+// Current reports whether every dep's namespace is still at the dep's
+// generation: whether what was built from their entries is still valid.
+// A store that cannot say, or a namespace whose generation is gone, is
+// not current. It reads the store once per dep.
+func (c *Cache) Current(ctx context.Context, deps []Dep) bool {
+	for _, d := range deps {
+		g, ok, err := c.store.Get(ctx, c.genKey(d.Namespace))
+		if err != nil || !ok || string(g) != string(d.Generation) {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/internal/redistest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 )
 
 // replicas are n caches, each with its own Redis client, sharing one
@@ -43,7 +44,7 @@ func TestStampedeAcrossReplicasCallsTheOriginOnce(t *testing.T) {
 	}
 	// Hold the one fill until every caller has asked, so that all 200 are
 	// misses arriving while it runs.
-	eventually(t, "every caller to ask and the fill to start", func() bool {
+	waittest.Until(t, "every caller to ask and the fill to start", func() bool {
 		return started.Load() == callers && o.calls.Load() >= 1
 	})
 	close(gate)
@@ -84,7 +85,7 @@ func TestRevalidationRunsOnceAcrossReplicas(t *testing.T) {
 	}
 	wg.Wait()
 	close(gate)
-	eventually(t, "the refresh to be stored", func() bool {
+	waittest.Until(t, "the refresh to be stored", func() bool {
 		var fills uint64
 		for _, c := range caches {
 			fills += c.Stats().Fills
@@ -150,11 +151,11 @@ func TestRedisStoppedMidRunEveryRequestIsAnswered(t *testing.T) {
 		})
 	}
 	defer func() { close(stop); wg.Wait() }()
-	eventually(t, "hits before the outage", func() bool { return hits.Load() > 100 })
+	waittest.Until(t, "hits before the outage", func() bool { return hits.Load() > 100 })
 
 	srv.Stop()
 	before := answered.Load()
-	eventually(t, "requests answered during the outage", func() bool {
+	waittest.Until(t, "requests answered during the outage", func() bool {
 		return answered.Load() > before+200 && bypassed.Load() > 0
 	})
 	if s := c.Stats(); s.StoreErrors == 0 {
@@ -166,7 +167,7 @@ func TestRedisStoppedMidRunEveryRequestIsAnswered(t *testing.T) {
 
 	srv.Restart()
 	hitsBefore := hits.Load()
-	eventually(t, "the cache to serve hits again after Redis restarts", func() bool { return hits.Load() > hitsBefore+100 })
+	waittest.Until(t, "the cache to serve hits again after Redis restarts", func() bool { return hits.Load() > hitsBefore+100 })
 }
 
 func TestClusterEngine(t *testing.T) {

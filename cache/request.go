@@ -133,5 +133,6 @@ func (r Result) Entry() string {
 	if r.Key == "" || r.FreshUntil.IsZero() {
 		return ""
 	}
-	return r.Key + "@" + strconv.FormatInt(r.FreshUntil.UnixNano(), 36)
+	var n [16]byte // an int64 in base 36 takes at most 13
+	return r.Key + "@" + string(strconv.AppendInt(n[:0], r.FreshUntil.UnixNano(), 36))
 }

@@ -2,9 +2,7 @@ package cache
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"time"
 )
@@ -77,18 +75,15 @@ func NewResults(c *Cache, opts ResultsOptions) *Results {
 const resultsOperation = "graphql"
 
 // Key turns the material that identifies a result (partition, document,
-// variables, ...) into a short store key.
+// variables, ...) into a short store key (see keys.go).
 func (r *Results) Key(material []byte) string {
-	sum := sha256.Sum256(material)
-	var h [32]byte
-	hex.Encode(h[:], sum[:16])
-	return r.cache.prefix + "result:{" + string(h[:]) + "}"
+	return r.cache.hashedKey(material, "result")
 }
 
 // Get returns the result under key, if one is stored and still valid.
 func (r *Results) Get(ctx context.Context, key string) ([]byte, bool) {
 	if b, ok, _ := r.l1.Get(ctx, key); ok {
-		if body, ok := r.valid(ctx, b); ok {
+		if body, _, ok := r.valid(ctx, b); ok {
 			r.stats.add(EventHit, resultsOperation)
 			return body, true
 		}
@@ -96,8 +91,8 @@ func (r *Results) Get(ctx context.Context, key string) ([]byte, bool) {
 	}
 	if r.l2 != nil {
 		if b, ok, err := r.l2.Get(ctx, key); err == nil && ok {
-			if body, ok := r.valid(ctx, b); ok {
-				if ttl := time.Until(time.Unix(0, int64(binary.BigEndian.Uint64(b)))); ttl > 0 {
+			if body, until, ok := r.valid(ctx, b); ok {
+				if ttl := until.Sub(r.now()); ttl > 0 {
 					_ = r.l1.Set(ctx, key, b, ttl)
 				}
 				r.stats.add(EventHit, resultsOperation)
@@ -132,23 +127,14 @@ func (r *Results) Put(ctx context.Context, key string, body []byte, freshUntil t
 	r.stats.add(EventFill, resultsOperation)
 }
 
-// valid decodes a stored result and checks its life and its namespaces.
-func (r *Results) valid(ctx context.Context, b []byte) ([]byte, bool) {
+// valid decodes a stored result and checks its life and its namespaces;
+// it returns the body and when the result stops being fresh.
+func (r *Results) valid(ctx context.Context, b []byte) ([]byte, time.Time, bool) {
 	until, deps, body, err := decodeResult(b)
-	if err != nil || !r.now().Before(until) {
-		return nil, false
+	if err != nil || !r.now().Before(until) || !r.cache.Current(ctx, deps) {
+		return nil, time.Time{}, false
 	}
-	if len(deps) > 0 {
-		ns := make([]string, len(deps))
-		gens := make([][]byte, len(deps))
-		for i, d := range deps {
-			ns[i], gens[i] = d.Namespace, d.Generation
-		}
-		if !r.cache.Current(ctx, ns, gens) {
-			return nil, false
-		}
-	}
-	return body, true
+	return body, until, true
 }
 
 // A stored result is

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/internal/redistest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 )
 
 // TestStoreContract holds every Store to the same behaviour: the memory
@@ -78,7 +79,7 @@ func TestStoreContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			clk.Advance(time.Second)
-			eventually(t, "the short key to expire", func() bool {
+			waittest.Until(t, "the short key to expire", func() bool {
 				_, ok, err := s.Get(ctx, "short")
 				return !ok && err == nil
 			})

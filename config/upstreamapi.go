@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -56,11 +55,8 @@ func parseAPIMode(s string) (APIMode, bool) {
 // UpstreamAPI is SAILGRAPH_UPSTREAM_API: the mode of each upstream API
 // family. The zero value is auto for every family.
 type UpstreamAPI struct {
-	modes [len(familyNames)]APIMode // by op.Family
+	modes [op.RoleMining + 1]APIMode // by op.Family (RoleMining is the last)
 }
-
-// familyNames are the families as the variable names them, by op.Family.
-var familyNames = [...]string{op.History: "history", op.Tasks: "tasks", op.Reports: "reports", op.RoleMining: "rolemining"}
 
 // AllAPIs is the UpstreamAPI with every family in mode m.
 func AllAPIs(m APIMode) UpstreamAPI {
@@ -110,13 +106,22 @@ func (u UpstreamAPI) String() string {
 	}
 	parts := make([]string, len(fams))
 	for i, f := range fams {
-		parts[i] = familyNames[f] + "=" + u.modes[f].String()
+		parts[i] = f.String() + "=" + u.modes[f].String()
 	}
 	return strings.Join(parts, ",")
 }
 
 // errUpstreamAPI explains the grammar in every parse error.
-var errUpstreamAPI = errors.New("want legacy, v1 or auto for every family, or family=mode pairs separated by commas (families: history, tasks, reports, rolemining), e.g. history=v1,reports=legacy")
+var errUpstreamAPI = fmt.Errorf("want legacy, v1 or auto for every family, or family=mode pairs separated by commas (families: %s), e.g. history=v1,reports=legacy", familyList())
+
+// familyList names every family, as op.Family.String spells it.
+func familyList() string {
+	names := make([]string, 0, len(op.Families()))
+	for _, f := range op.Families() {
+		names = append(names, f.String())
+	}
+	return strings.Join(names, ", ")
+}
 
 // ParseUpstreamAPI reads SAILGRAPH_UPSTREAM_API: empty (auto everywhere),
 // one mode for every family ("legacy", "v1", "auto"), or comma-separated
@@ -136,7 +141,7 @@ func ParseUpstreamAPI(s string) (UpstreamAPI, error) {
 	}
 	var (
 		u    UpstreamAPI
-		seen [len(familyNames)]bool
+		seen [len(UpstreamAPI{}.modes)]bool
 	)
 	for part := range strings.SplitSeq(s, ",") {
 		name, mode, ok := strings.Cut(strings.TrimSpace(part), "=")
@@ -163,7 +168,7 @@ func ParseUpstreamAPI(s string) (UpstreamAPI, error) {
 
 func familyByName(s string) op.Family {
 	for _, f := range op.Families() {
-		if strings.EqualFold(s, familyNames[f]) {
+		if strings.EqualFold(s, f.String()) {
 			return f
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/internal/browsertest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 )
 
 // fetchResult is what the page's script reports of one call to the
@@ -102,12 +103,9 @@ func TestCORSInChromium(t *testing.T) {
 		t.Fatalf("from the unlisted origin %s: %+v", stranger.URL, got)
 	}
 	// Chromium says why: the CORS policy.
-	for !slices.ContainsFunc(tab.Problems(), func(p string) bool { return strings.Contains(p, "CORS policy") }) {
-		if ctx.Err() != nil {
-			t.Fatalf("the browser did not report a CORS violation: %q", tab.Problems())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waittest.Until(t, "the browser to report a CORS violation", func() bool {
+		return slices.ContainsFunc(tab.Problems(), func(p string) bool { return strings.Contains(p, "CORS policy") })
+	})
 	if n := strings.Count(gw.Logs.String(), `"method":"POST","path":"/graphql"`); n != 1 {
 		t.Errorf("%d POSTs reached the gateway, want 1 (the unlisted origin's must be blocked at its preflight)", n)
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -65,7 +66,6 @@ type options struct {
 	graphOpts func(*graph.Options)
 	simOpts   func(*simtenant.Options)
 	tracing   *ops.Tracing
-	tokens    access.TokenState // set by New
 }
 
 // WithLogger sets the logger (default: JSON lines on stderr at the
@@ -195,8 +195,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	if rdb != nil {
 		tokens = access.NewRedisTokens(rdb, access.TokenOptions{Recheck: cfg.TokenRecheck, Now: o.now, Timeout: cfg.RedisTimeout})
 	}
-	o.tokens = tokens
-	up, err := g.upstreams(cfg, creds, rdb, tracing, o)
+	up, err := g.upstreams(cfg, creds, rdb, tracing, tokens, o)
 	if err != nil {
 		return nil, err
 	}
@@ -235,9 +234,10 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	// tenant. A pass-through caller's own token replaces the principal.
 	authOpts := access.AuthOptions{Keys: keys, PassThrough: cfg.PassThrough, Tenant: up.principal.Tenant, Tokens: tokens, Now: o.now, Logger: g.log}
 	guard := []echo.MiddlewareFunc{access.Authenticate(authOpts), fair.Middleware()}
+	headroom := headroomOf(g.limiter, up.gens)
 	res := &resolvers.Resolver{
-		LookAhead: lookAhead(headroomOf(g.limiter, up.gens), up.principal),
-		Tenant:    tenantName(cfg), Simulated: cfg.Simulated(),
+		LookAhead: lookAhead(headroom, up.principal),
+		Tenant:    g.TenantName(), Simulated: cfg.Simulated(),
 		History: up.history, TaskStatus: up.tasks, Reports: up.reports, RoleMining: up.rolemin,
 		Generations: up.gens,
 	}
@@ -284,7 +284,7 @@ func New(ctx context.Context, cfg config.Config, opts ...Option) (_ *Gateway, er
 	}
 	g.hub, err = jobs.NewHub(jobs.Options{
 		Store: jobStore, Sources: jobs.Sources(up.reports, up.tasks, up.rolemin),
-		PollTimeout: cfg.UpstreamTimeout, Headroom: headroomOf(g.limiter, up.gens), Logger: g.log,
+		PollTimeout: cfg.UpstreamTimeout, Headroom: headroom, Logger: g.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job watchers: %w", err)
@@ -358,6 +358,15 @@ func (g *Gateway) MetricsHandler() http.Handler { return g.metrics.Handler() }
 // simulated tenant's loopback URL.
 func (g *Gateway) TenantURL() string { return g.tenantURL }
 
+// TenantName names the tenant in answers and logs: "simulated" for the
+// embedded one, else the configured URL.
+func (g *Gateway) TenantName() string {
+	if g.cfg.Simulated() {
+		return "simulated"
+	}
+	return g.cfg.TenantURL
+}
+
 // SimulatedTenant is the embedded simulated tenant, nil in front of a
 // real one.
 func (g *Gateway) SimulatedTenant() *simtenant.Tenant { return g.sim }
@@ -404,7 +413,7 @@ func (g *Gateway) Close(ctx context.Context) error {
 
 // NewLogger returns the gateway's logger: JSON lines on w at level
 // (debug, info, warn, error).
-func NewLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {
+func NewLogger(w io.Writer, level string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lv}))
@@ -451,7 +460,6 @@ func limiterByAPI(cfg config.Config, newLimiter func(ratelimit.Rate) ratelimit.L
 		byAPI[api] = newLimiter(r)
 	}
 	return ratelimit.NewByAPI(def, byAPI)
-
 }
 
 // unlessStream applies mw except to a streaming request (a WebSocket
@@ -538,29 +546,6 @@ func withPrincipal(p principal.Principal) echo.MiddlewareFunc {
 	}
 }
 
-func tenantName(cfg config.Config) string {
-	if cfg.Simulated() {
-		return "simulated"
-	}
-	return cfg.TenantURL
-}
-
-// newRedis connects to SAILGRAPH_REDIS_URL with short timeouts: a slow
-// Redis must cost a request milliseconds, never seconds. It does not fail
-// when Redis is down at start (the cache and the limiter fail open), only
-// when the Redis there is not the kind the URL says (checkRedisMode).
-func newRedis(ctx context.Context, raw string) (redis.UniversalClient, error) {
-	opts, err := config.RedisOptions(raw)
-	if err != nil {
-		return nil, fmt.Errorf("SAILGRAPH_REDIS_URL: %w", err)
-	}
-	if err := checkRedisMode(ctx, opts); err != nil {
-		return nil, err
-	}
-	opts.ContextTimeoutEnabled = true
-	return redis.NewUniversalClient(opts), nil
-}
-
 // upstreams is everything that talks to the tenant, built once.
 type upstreams struct {
 	principal principal.Principal
@@ -584,7 +569,7 @@ type upstreams struct {
 // upstreams builds the chain every upstream call goes through, outermost
 // first: cache (httpcache) → retry → OAuth2 → budget and 429 cooldown →
 // metrics → tracing and the request's record → the network.
-func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.UniversalClient, tr *ops.Tracing, o options) (*upstreams, error) {
+func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.UniversalClient, tr *ops.Tracing, tokens access.TokenState, o options) (*upstreams, error) {
 	u := &upstreams{}
 	tenantHost := "simulated"
 	if !cfg.Simulated() {
@@ -691,7 +676,7 @@ func (g *Gateway) upstreams(cfg config.Config, creds credentials, rdb redis.Univ
 	if creds.clientID != "" && creds.clientSecret != "" {
 		u.gens.Start(principal.With(context.Background(), u.principal))
 	}
-	hc := &http.Client{Transport: httpcache.New(c, u.gens.Layer(rt), httpcache.Options{Logger: g.log, Now: o.now, Tokens: o.tokens})}
+	hc := &http.Client{Transport: httpcache.New(c, u.gens.Layer(rt), httpcache.Options{Logger: g.log, Now: o.now, Tokens: tokens})}
 	u.http = hc
 	gens := isc.WithGenerations(u.gens)
 	// --- end of upstream API generations ---

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/sailgraph/sailgraph/access"
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
+	"github.com/sailgraph/sailgraph/internal/clocktest"
 	"github.com/sailgraph/sailgraph/internal/redistest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
@@ -155,7 +157,8 @@ const (
 // nor a mutation's; an answer built only from what never reaches the
 // tenant is.
 func TestResultCacheKeepsOnlyCleanAnswers(t *testing.T) {
-	g := replicas(t, 1, gatewaytest.Options{})[0]
+	clk := clocktest.New(time.Now())
+	g := replicas(t, 1, gatewaytest.Options{Clock: clk.Now})[0]
 	bad := `{ identity(id: "no-such-identity") { displayName } gateway { tenant } }`
 	for i := range 2 {
 		r := g.Query(bad, nil)
@@ -163,10 +166,32 @@ func TestResultCacheKeepsOnlyCleanAnswers(t *testing.T) {
 			t.Fatalf("answer with an error, try %d: %s %+v", i, cacheStatus(r), r.Errors)
 		}
 	}
+	// A mutation is neither looked up nor kept: its answer carries no
+	// cache header, every time.
+	mutation := fmt.Sprintf(`mutation { updateTaskStatus(id: %q, operations: [{op: REPLACE, path: "/progress", value: "kept?"}]) { progress } }`, pendingTaskID(t, g))
+	for i := range 2 {
+		if r := g.Query(mutation, nil); len(r.Errors) > 0 || cacheStatus(r) != "" {
+			t.Fatalf("a mutation, try %d: %s %+v", i, cacheStatus(r), r.Errors)
+		}
+	}
 	free := `{ gateway { tenant } }`
 	g.Query(free, nil)
 	if r := g.Query(free, nil); cacheStatus(r) != "HIT" {
 		t.Fatalf("an answer without upstream calls: %s", cacheStatus(r))
+	}
+	// Past the page's freshness (and its whole answer's), inside its
+	// grace, with the tenant failing: the page is served stale, and that
+	// answer is not kept either.
+	page := fmt.Sprintf(`{ identity(id: %q) { displayName } }`, g.IdentityIDs(1)[0])
+	if r := g.Query(page, nil); len(r.Errors) > 0 || cacheStatus(r) != "MISS" {
+		t.Fatalf("the page: %s %+v", cacheStatus(r), r.Errors)
+	}
+	clk.Advance(20 * time.Minute)
+	g.Tenant.SetFailureRate(1)
+	for i := range 2 {
+		if r := g.Query(page, nil); len(r.Errors) > 0 || r.Extensions["stale"] == nil || cacheStatus(r) != "MISS" {
+			t.Fatalf("the page served stale, try %d: %s %+v %v", i, cacheStatus(r), r.Errors, r.Extensions)
+		}
 	}
 }
 

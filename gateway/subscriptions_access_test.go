@@ -19,6 +19,7 @@ import (
 	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/graph"
 	"github.com/sailgraph/sailgraph/internal/gqlstream"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
@@ -57,6 +58,17 @@ func code(ev gqlstream.Event) string {
 		return ""
 	}
 	return errs[0].Code()
+}
+
+// dialWS opens a WebSocket to u without a key, closed when the test ends.
+func dialWS(t *testing.T, ctx context.Context, u string) *gqlstream.WS {
+	t.Helper()
+	ws, err := gqlstream.DialWS(ctx, u, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ws.Close)
+	return ws
 }
 
 func closeCode(t *testing.T, err error) websocket.StatusCode {
@@ -189,11 +201,7 @@ func TestSubscriptionLimit(t *testing.T) {
 	gws := replicas(t, 2, gatewaytest.Options{Config: func(c *config.Config) { c.MaxSubscriptionsPerKey = 2 }})
 	a, b := gws[0].URL+"/graphql", gws[1].URL+"/graphql"
 	ctx := testCtx(t)
-	wsA, err := gqlstream.DialWS(ctx, a, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wsA.Close()
+	wsA := dialWS(t, ctx, a)
 	var subs []*gqlstream.Sub
 	for range 2 {
 		sub, err := wsA.Subscribe(ctx, pendingQuery, nil)
@@ -219,7 +227,7 @@ func TestSubscriptionLimit(t *testing.T) {
 	if err := subs[0].Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a stopped subscription to be released", func() bool {
+	waittest.Until(t, "a stopped subscription to be released", func() bool {
 		s, err := gqlstream.DialSSE(ctx, client, b, nil, pendingQuery, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -230,21 +238,14 @@ func TestSubscriptionLimit(t *testing.T) {
 	})
 	// A closed connection releases its subscriptions too.
 	wsA.Close()
-	wsB, err := gqlstream.DialWS(ctx, b, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wsB.Close()
-	waitFor(t, "a closed connection's subscription to be released", func() bool {
+	wsB := dialWS(t, ctx, b)
+	waittest.Until(t, "a closed connection's subscription to be released", func() bool {
 		sub, err := wsB.Subscribe(ctx, pendingQuery, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ev, err := sub.Next(ctx)
-		if err == nil && code(ev) == "" {
-			return true
-		}
-		return false
+		return err == nil && code(ev) == ""
 	})
 }
 
@@ -253,11 +254,7 @@ func TestSubscriptionLimit(t *testing.T) {
 func TestSubscriptionFairShare(t *testing.T) {
 	g := gatewaytest.New(t, gatewaytest.Options{Config: func(c *config.Config) { c.KeyCost = ratelimit.Rate{N: 2, Per: time.Hour} }})
 	ctx := testCtx(t)
-	ws, err := gqlstream.DialWS(ctx, g.URL+"/graphql", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := dialWS(t, ctx, g.URL+"/graphql")
 	if ev := firstEvent(t, ws, pendingQuery, nil); code(ev) != "" {
 		t.Fatalf("first subscription: %+v", ev)
 	}
@@ -310,13 +307,9 @@ func TestSubscriptionsNeedAStream(t *testing.T) {
 func TestKeepAlives(t *testing.T) {
 	g := gatewaytest.New(t, gatewaytest.Options{Graph: func(o *graph.Options) { o.Streams.KeepAlive = 50 * time.Millisecond }})
 	ctx := testCtx(t)
-	ws, err := gqlstream.DialWS(ctx, g.URL+"/graphql", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := dialWS(t, ctx, g.URL+"/graphql")
 	firstEvent(t, ws, pendingQuery, nil)
-	waitFor(t, "WebSocket pings", func() bool { return ws.Pings() >= 3 })
+	waittest.Until(t, "WebSocket pings", func() bool { return ws.Pings() >= 3 })
 	s, err := gqlstream.DialSSE(ctx, &http.Client{}, g.URL+"/graphql", nil, pendingQuery, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -328,7 +321,7 @@ func TestKeepAlives(t *testing.T) {
 	// The stream stays idle (the count does not change); reading for the
 	// next event counts the comments meanwhile.
 	go func() { _, _ = s.Next() }()
-	waitFor(t, "SSE keep-alive comments", func() bool { return s.Comments() >= 3 })
+	waittest.Until(t, "SSE keep-alive comments", func() bool { return s.Comments() >= 3 })
 	// A pinged connection that answers stays open.
 	if _, err := ws.Subscribe(ctx, pendingQuery, nil); err != nil {
 		t.Fatalf("the WebSocket was dropped: %v", err)
@@ -340,11 +333,7 @@ func TestKeepAlives(t *testing.T) {
 func TestPendingTaskCount(t *testing.T) {
 	g := gatewaytest.New(t, gatewaytest.Options{})
 	ctx := testCtx(t)
-	ws, err := gqlstream.DialWS(ctx, g.URL+"/graphql", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := dialWS(t, ctx, g.URL+"/graphql")
 	sub, err := ws.Subscribe(ctx, pendingQuery, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -377,11 +366,7 @@ func TestPendingTaskCount(t *testing.T) {
 func TestUnknownIDs(t *testing.T) {
 	g := gatewaytest.New(t, gatewaytest.Options{})
 	ctx := testCtx(t)
-	ws, err := gqlstream.DialWS(ctx, g.URL+"/graphql", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := dialWS(t, ctx, g.URL+"/graphql")
 	cases := []struct {
 		query string
 		vars  map[string]any
@@ -420,11 +405,7 @@ func TestUnknownIDs(t *testing.T) {
 func TestDrainEndsSubscriptions(t *testing.T) {
 	g := gatewaytest.New(t, gatewaytest.Options{})
 	ctx := testCtx(t)
-	ws, err := gqlstream.DialWS(ctx, g.URL+"/graphql", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := dialWS(t, ctx, g.URL+"/graphql")
 	sub, err := ws.Subscribe(ctx, pendingQuery, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -465,12 +446,8 @@ func TestDrainEndsSubscriptions(t *testing.T) {
 func TestWebSocketOperationsCountAgainstTheRate(t *testing.T) {
 	g := gatewaytest.New(t, gatewaytest.Options{Config: func(c *config.Config) { c.KeyRate = ratelimit.Rate{N: 3, Per: time.Hour} }})
 	ctx := testCtx(t)
-	ws, err := gqlstream.DialWS(ctx, g.URL+"/graphql", nil, nil) // 1
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	for i := range 2 { // 2, 3
+	ws := dialWS(t, ctx, g.URL+"/graphql") // 1
+	for i := range 2 {                     // 2, 3
 		if ev := firstEvent(t, ws, pendingQuery, nil); code(ev) != "" {
 			t.Fatalf("operation %d: %+v", i+2, ev)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/internal/gqlstream"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
 
@@ -160,7 +161,7 @@ func decodeField[T any](t *testing.T, raw json.RawMessage) T {
 func poller(t *testing.T, gws []*gatewaytest.Gateway, skip int) int {
 	t.Helper()
 	found := -1
-	waitFor(t, "one replica to poll the job", func() bool {
+	waittest.Until(t, "one replica to poll the job", func() bool {
 		found = -1
 		for i, g := range gws {
 			if g.GW.Jobs().Polling == 1 && i != skip {
@@ -173,17 +174,6 @@ func poller(t *testing.T, gws []*gatewaytest.Gateway, skip int) int {
 		return found >= 0
 	})
 	return found
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // killAndTime ends replica killed as a crash would, as far as the others
@@ -210,18 +200,17 @@ func killAndTime(t *testing.T, gws []*gatewaytest.Gateway, killed int) time.Dura
 		_ = g.GW.Close(ctx)
 	}()
 	t.Cleanup(func() { <-closed })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var took time.Duration
+	waittest.Until(t, "another replica to take the lease", func() bool {
 		for i, o := range gws {
 			if i != killed && o.GW.Jobs().Leases > before[i] {
-				return time.Since(start)
+				took = time.Since(start)
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no other replica took the lease")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return false
+	})
+	return took
 }
 
 // scenario is one job watched by 2×perTransport subscribers on three
@@ -356,7 +345,7 @@ func (sc scenario) run(t *testing.T, killPoller bool) {
 	}
 	if sc.finish != nil {
 		// Let the job run through a few polls first.
-		waitFor(t, "polls of the running job", func() bool { return statusCalls(tn, sc.op) >= 2 })
+		waittest.Until(t, "polls of the running job", func() bool { return statusCalls(tn, sc.op) >= 2 })
 		sc.finish(t, gws[(killed+1)%3], vars)
 	}
 	survivors := subs[:0:0]

@@ -223,8 +223,6 @@ var _ interface {
 	graphql.OperationContextMutator
 } = (*costLimit)(nil)
 
-const costStatsKey = "sailgraph.cost"
-
 // ExtensionName names the extension for gqlgen.
 func (*costLimit) ExtensionName() string { return "CostLimit" }
 
@@ -238,8 +236,7 @@ func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
 // over the budget.
 func (c *costLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	est := c.model.estimate(opCtx.Operation, opCtx.Variables)
-	opCtx.Stats.SetExtension(costStatsKey, est)
-	record.From(ctx).SetEstimatedCost(est)
+	record.From(ctx).SetEstimatedCost(est) // what access.FairShare spends
 	if est <= c.max {
 		return nil
 	}
@@ -252,14 +249,4 @@ func (c *costLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 			"maxUpstreamCalls":       c.max,
 		},
 	}
-}
-
-// EstimatedCost returns the upstream calls the cost limit estimated for
-// the operation in ctx, for request logs and metrics.
-func EstimatedCost(ctx context.Context) (int, bool) {
-	if !graphql.HasOperationContext(ctx) {
-		return 0, false
-	}
-	n, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(costStatsKey).(int)
-	return n, ok
 }

@@ -12,20 +12,9 @@ import (
 	"github.com/sailgraph/sailgraph/config"
 	"github.com/sailgraph/sailgraph/gateway/gatewaytest"
 	"github.com/sailgraph/sailgraph/graph"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
-
-// poll runs check until it reports done or a generous deadline passes.
-func poll(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen in 30 s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 type reportData struct {
 	ID               string
@@ -89,7 +78,7 @@ func testReports(t *testing.T, gen string) {
 	}
 
 	var done struct{ Report reportData }
-	poll(t, "the report finishing", func() bool {
+	waittest.Until(t, "the report finishing", func() bool {
 		e.mustQuery(`query Q($id: ID!) { report(taskResultId: $id) { `+reportFields+` } }`, map[string]any{"id": task.ID}, &done)
 		return done.Report.Status != nil
 	})
@@ -200,7 +189,7 @@ func testRoleMiningExport(t *testing.T, gen string) {
 
 	var got struct{ RoleMiningExport export }
 	vars := map[string]any{"s": session, "r": role, "x": ex.ExportID}
-	poll(t, "the export finishing", func() bool {
+	waittest.Until(t, "the export finishing", func() bool {
 		e.mustQuery(`query Q($s: ID!, $r: ID!, $x: ID!) { roleMiningExport(sessionId: $s, potentialRoleId: $r, exportId: $x) { `+fields+` } }`, vars, &got)
 		return got.RoleMiningExport.Status == "SUCCESS" || got.RoleMiningExport.Status == "ERROR"
 	})

@@ -98,8 +98,8 @@ type Options struct {
 	// subscriptions (see StreamOptions).
 	Streams *StreamOptions
 	// Extensions are added after the cost limit, so that they can read
-	// EstimatedCost (access.FairShare.Extension spends it from the
-	// caller's allowance).
+	// the estimate it records on the request's record.Record
+	// (access.FairShare.Extension spends it from the caller's allowance).
 	Extensions []graphql.HandlerExtension
 }
 
@@ -170,7 +170,8 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	}
 	srv.AddTransport(getTransport{results: results})
 	srv.AddTransport(postTransport{maxBodyBytes: opts.MaxBodyBytes, results: results})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
+	parsed := lru.New[*ast.QueryDocument](opts.QueryCacheSize)
+	srv.SetQueryCache(parsed)
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(resolvers.Recover(opts.Logger))
 	if opts.Introspection {
@@ -179,6 +180,7 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 	srv.Use(persistedQueries{inner: extension.AutomaticPersistedQuery{Cache: opts.APQCache}})
 	// After APQ, which fills in the text of a query sent by its hash.
 	srv.Use(documentLimits{
+		parsed:                parsed,
 		maxTokens:             opts.MaxTokens,
 		maxAliases:            opts.MaxAliases,
 		maxRootFields:         opts.MaxRootFields,
@@ -188,7 +190,6 @@ func NewHandler(res *resolvers.Resolver, opts Options) http.Handler {
 		maxFields:             opts.MaxComplexity,
 	})
 	srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
-	srv.Use(depthLimit{max: opts.MaxDepth, maxIntrospection: opts.MaxIntrospectionDepth})
 	srv.Use(&costLimit{max: opts.MaxCost})
 	srv.Use(staleReport{})
 	for _, ext := range opts.Extensions {

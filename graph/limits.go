@@ -26,14 +26,20 @@ import (
 // it takes to read it. Its work is linear in the length of the text, plus
 // at most MaxComplexity steps for the merged selection sets, which it walks
 // only once the expansion is known to be within that limit.
+//
+// A document gqlgen has parsed and validated before (its query cache holds
+// it) passed these limits then: only the figures of the operation asked
+// for are measured again, on the parsed document, and the text is not
+// read twice.
 
-// The extensions.code of a document refused by a limit. Depth uses
-// CodeDepthLimit, and expansion the code gqlgen's complexity limit uses.
+// The extensions.code of a document refused by a limit. Expansion uses the
+// code gqlgen's complexity limit uses.
 const (
 	CodeTokenLimit      = "TOKEN_LIMIT_EXCEEDED"
 	CodeAliasLimit      = "ALIAS_LIMIT_EXCEEDED"
 	CodeRootFieldLimit  = "ROOT_FIELD_LIMIT_EXCEEDED"
 	CodeSelectionLimit  = "SELECTION_LIMIT_EXCEEDED"
+	CodeDepthLimit      = "DEPTH_LIMIT_EXCEEDED"
 	CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
 )
 
@@ -63,6 +69,10 @@ func refusedByLimit(errs gqlerror.List) bool {
 // must be added after extension.AutomaticPersistedQuery, which fills in the
 // text of a query sent by its hash.
 type documentLimits struct {
+	// parsed is gqlgen's query cache (nil: none): it holds only documents
+	// that have passed the limits, parsed and validated.
+	parsed graphql.Cache[*ast.QueryDocument]
+
 	maxTokens             int // lexical tokens, comments not counted
 	maxAliases            int // aliased fields of the operation, fragments expanded
 	maxRootFields         int // fields of the operation's root selection set, fragments inlined
@@ -86,7 +96,13 @@ func (documentLimits) Validate(graphql.ExecutableSchema) error { return nil }
 // MutateOperationParameters measures the query and refuses it when it is
 // over a limit. A query that does not lex or parse is let through: gqlgen's
 // parser reports it with its own code.
-func (l documentLimits) MutateOperationParameters(_ context.Context, raw *graphql.RawParams) *gqlerror.Error {
+func (l documentLimits) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	if l.parsed != nil {
+		if doc, ok := l.parsed.Get(ctx, raw.Query); ok {
+			_, err := l.measureParsed(doc, raw.OperationName)
+			return err
+		}
+	}
 	_, err := l.measure(raw.Query, raw.OperationName)
 	return err
 }
@@ -148,10 +164,7 @@ func (l documentLimits) measure(query, operationName string) (size docSize, _ *g
 		s := m.set(o.SelectionSet)
 		size.fields = satAdd(size.fields, s.fields)
 		if o == op {
-			size.rootFields = s.width
-			size.aliases = s.aliases
-			size.depth = s.depth
-			size.introspectionDepth = s.introspectionDepth
+			size.operation(s)
 		}
 	}
 	// Validation reads fragments that no operation spreads too (before it
@@ -165,26 +178,8 @@ func (l documentLimits) measure(query, operationName string) (size docSize, _ *g
 	}
 	size.widest = m.widest
 	defer func() { size.steps += m.steps }() // m counts the merge walk's steps too
-
-	switch {
-	case size.aliases > l.maxAliases:
-		return size, limitError(CodeAliasLimit,
-			"the operation has "+strconv.Itoa(size.aliases)+" aliased fields, fragments expanded, over the limit of "+
-				strconv.Itoa(l.maxAliases)+"; send several requests instead",
-			"aliases", size.aliases, "maxAliases", l.maxAliases)
-	case size.rootFields > l.maxRootFields:
-		return size, limitError(CodeRootFieldLimit,
-			"the operation selects "+strconv.Itoa(size.rootFields)+" root fields, over the limit of "+
-				strconv.Itoa(l.maxRootFields)+"; send several requests instead",
-			"rootFields", size.rootFields, "maxRootFields", l.maxRootFields)
-	case size.widest > l.maxSelectionFields:
-		return size, selectionError(size.widest, l.maxSelectionFields)
-	case size.depth > l.maxDepth:
-		return size, depthError(size.depth, l.maxDepth, false)
-	case size.introspectionDepth > l.maxIntrospectionDepth:
-		return size, depthError(size.introspectionDepth, l.maxIntrospectionDepth, true)
-	case size.fields > l.maxFields:
-		return size, complexityError(size.fields, l.maxFields)
+	if err := l.check(size); err != nil {
+		return size, err
 	}
 
 	// Fields with one response name are merged into one response field,
@@ -212,6 +207,52 @@ func (l documentLimits) measure(query, operationName string) (size docSize, _ *g
 	return size, nil
 }
 
+// measureParsed sizes the operation of doc, a document from gqlgen's query
+// cache. Its other figures passed the limits when it was first measured;
+// its operation's may not have, when another operation was asked for then.
+func (l documentLimits) measureParsed(doc *ast.QueryDocument, operationName string) (size docSize, _ *gqlerror.Error) {
+	if op := doc.Operations.ForName(operationName); op != nil {
+		m := newMeasurer(doc)
+		size.operation(m.set(op.SelectionSet))
+		size.steps = m.steps
+	}
+	return size, l.check(size)
+}
+
+// operation records the figures of the operation to run, whose selection
+// set measures s.
+func (size *docSize) operation(s setSize) {
+	size.rootFields = s.width
+	size.aliases = s.aliases
+	size.depth = s.depth
+	size.introspectionDepth = s.introspectionDepth
+}
+
+// check returns the first limit size is over, merged selection sets aside.
+func (l documentLimits) check(size docSize) *gqlerror.Error {
+	switch {
+	case size.aliases > l.maxAliases:
+		return limitError(CodeAliasLimit,
+			"the operation has "+strconv.Itoa(size.aliases)+" aliased fields, fragments expanded, over the limit of "+
+				strconv.Itoa(l.maxAliases)+"; send several requests instead",
+			"aliases", size.aliases, "maxAliases", l.maxAliases)
+	case size.rootFields > l.maxRootFields:
+		return limitError(CodeRootFieldLimit,
+			"the operation selects "+strconv.Itoa(size.rootFields)+" root fields, over the limit of "+
+				strconv.Itoa(l.maxRootFields)+"; send several requests instead",
+			"rootFields", size.rootFields, "maxRootFields", l.maxRootFields)
+	case size.widest > l.maxSelectionFields:
+		return selectionError(size.widest, l.maxSelectionFields)
+	case size.depth > l.maxDepth:
+		return depthError(size.depth, l.maxDepth, false)
+	case size.introspectionDepth > l.maxIntrospectionDepth:
+		return depthError(size.introspectionDepth, l.maxIntrospectionDepth, true)
+	case size.fields > l.maxFields:
+		return complexityError(size.fields, l.maxFields)
+	}
+	return nil
+}
+
 func complexityError(n, limit int) *gqlerror.Error {
 	return limitError(CodeComplexityLimit,
 		"the document expands to "+strconv.Itoa(n)+" fields once its fragments are inlined, over the limit of "+
@@ -224,6 +265,20 @@ func selectionError(n, limit int) *gqlerror.Error {
 		"a selection set holds "+strconv.Itoa(n)+" fields once its fragments are inlined and fields of one name merged, over the limit of "+
 			strconv.Itoa(limit)+"; select each field once",
 		"selectionFields", n, "maxSelectionFields", limit)
+}
+
+// depthError is the refusal of an operation nested n levels deep.
+func depthError(n, limit int, introspection bool) *gqlerror.Error {
+	what := "the query"
+	ext := map[string]any{"code": CodeDepthLimit, "depth": n, "maxDepth": limit}
+	if introspection {
+		what = "the introspection query"
+		ext["introspection"] = true
+	}
+	return &gqlerror.Error{
+		Message:    what + " nests " + strconv.Itoa(n) + " levels deep, over the limit of " + strconv.Itoa(limit),
+		Extensions: ext,
+	}
 }
 
 // limitError is a refusal with its code, the measured value and the limit.

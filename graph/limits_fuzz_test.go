@@ -60,6 +60,13 @@ func FuzzDocumentLimits(f *testing.F) {
 			if got != want.docSize {
 				t.Fatalf("measure %+v, naive expansion %+v", got, want.docSize)
 			}
+			// Once in the query cache, the document is measured by its
+			// operation alone, on the parsed document: the same figures.
+			p, lerr := lim.measureParsed(doc, operationName)
+			if lerr != nil || p.aliases != got.aliases || p.rootFields != got.rootFields ||
+				p.depth != got.depth || p.introspectionDepth != got.introspectionDepth {
+				t.Fatalf("measure of the parsed operation %+v (%v), of the text %+v", p, lerr, got)
+			}
 			if got.aliases > lim.maxAliases || got.rootFields > lim.maxRootFields || got.widest > lim.maxSelectionFields ||
 				got.depth > lim.maxDepth || got.introspectionDepth > lim.maxIntrospectionDepth {
 				t.Fatalf("accepted %+v over %+v", got, lim)

@@ -239,6 +239,26 @@ func TestValidationErrorStatusUnchanged(t *testing.T) {
 	}
 }
 
+// A document the handler has run (gqlgen's query cache holds it) has its
+// operation measured again, on the parsed document: another operation of
+// it, over a limit, is still refused.
+func TestLimitsOfACachedDocumentsOtherOperation(t *testing.T) {
+	srv := newTestServer(t, Options{MaxAliases: 1, MaxRootFields: 2, MaxDepth: 2})
+	const doc = `query Small { gateway { tenant } }
+query Aliases { gateway { a: tenant b: tenant } }
+query Roots { gateway { tenant } again: gateway { tenant } ... on Query { gateway { simulated } } }
+query Deep { identity(id: "a") { ...F } } fragment F on Identity { snapshots { totalCount } }`
+	run := func(op string) exchange {
+		b, _ := json.Marshal(map[string]string{"query": doc, "operationName": op})
+		return post(t, srv, mediaJSON, mediaJSON, string(b))
+	}
+	answered(t, run("Small"))
+	refused(t, run("Aliases"), CodeAliasLimit, map[string]any{"aliases": 2.0, "maxAliases": 1.0})
+	refused(t, run("Roots"), CodeRootFieldLimit, map[string]any{"rootFields": 3.0, "maxRootFields": 2.0})
+	refused(t, run("Deep"), CodeDepthLimit, map[string]any{"depth": 3.0, "maxDepth": 2.0})
+	answered(t, run("Small"))
+}
+
 // Fragment cycles and unknown fragments are measured without looping and
 // left to validation, which refuses them with its own code.
 func TestFragmentCyclesAndUnknownFragments(t *testing.T) {
@@ -372,8 +392,9 @@ func defaultLimits() documentLimits {
 }
 
 // The README's examples (run end to end against the simulated tenant in
-// limits_e2e_test.go) use at most half of every default limit, and measure
-// the same depth before validation as after.
+// limits_e2e_test.go) use at most half of every default limit, and their
+// operations measure the same on the text as on the validated document
+// (which is how a document from the query cache is measured).
 func TestReadmeQueriesWithinDefaults(t *testing.T) {
 	schema := testSchema()
 	lim := defaultLimits()
@@ -386,8 +407,13 @@ func TestReadmeQueriesWithinDefaults(t *testing.T) {
 		if errs != nil {
 			t.Fatalf("README query %d: %v", i+1, errs)
 		}
-		if d := depthOf(doc, doc.Operations[0]); d.depth != size.depth {
-			t.Errorf("README query %d: depth %d after validation, %d before", i+1, d.depth, size.depth)
+		parsed, err := lim.measureParsed(doc, "")
+		if err != nil {
+			t.Fatalf("README query %d refused after validation: %v", i+1, err)
+		}
+		if parsed.depth != size.depth || parsed.introspectionDepth != size.introspectionDepth ||
+			parsed.aliases != size.aliases || parsed.rootFields != size.rootFields || parsed.depth == 0 {
+			t.Errorf("README query %d: %+v after validation, %+v before", i+1, parsed, size)
 		}
 		if 2*size.tokens > lim.maxTokens || 2*size.aliases > lim.maxAliases || 2*size.rootFields > lim.maxRootFields ||
 			2*size.widest > lim.maxSelectionFields || 2*size.depth > lim.maxDepth || 2*size.fields > lim.maxFields {
@@ -474,6 +500,44 @@ func BenchmarkMeasureReadmeQuery(b *testing.B) {
 	}
 }
 
+// BenchmarkMeasureCachedReadmeQuery is what the document limits add to a
+// request whose document is in the query cache.
+func BenchmarkMeasureCachedReadmeQuery(b *testing.B) {
+	doc, errs := gqlparser.LoadQueryWithRules(testSchema(), readmeQueries(b)[1], nil)
+	if errs != nil {
+		b.Fatal(errs)
+	}
+	lim := defaultLimits()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := lim.measureParsed(doc, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRepeatedQuery is a whole request of a small query the handler
+// has seen before (its document in gqlgen's query cache), without the
+// network or the tenant: the share of the limits in the common request.
+func BenchmarkRepeatedQuery(b *testing.B) {
+	h := NewHandler(&resolvers.Resolver{Tenant: "example.test"}, Options{})
+	body := queryBody(`query Gateway {
+  gateway { tenant simulated apiVersions }
+  again: gateway { ...Versions }
+}
+fragment Versions on Gateway { apiVersions host: tenant }`)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("Content-Type", mediaJSON)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
 // BenchmarkMeasureTokenLimit is the measure of a document just under the
 // default token limit: a query of 15000 tokens, the most the limits let
 // reach the parser.
@@ -506,7 +570,7 @@ func TestCostAndDepthOfAFragmentBomb(t *testing.T) {
 	if got, want := newCostModel(schema).estimate(op, nil), 1+1<<30; got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}
-	if s := depthOf(doc, op); s.depth != 2 || s.fields != 1+1<<30 || s.width != 1 {
+	if s := newMeasurer(doc).set(op.SelectionSet); s.depth != 2 || s.fields != 1+1<<30 || s.width != 1 {
 		t.Errorf("depth measure %+v", s)
 	}
 }

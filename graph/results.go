@@ -38,7 +38,8 @@ const maxCachedDocument = 32 << 10
 // whitespace and comments), operation name and variables. Only answers
 // without errors, served fresh from the upstream cache (nothing stale,
 // nothing that passed the cache) are kept, for as long as the soonest
-// upstream entry they used stays fresh.
+// upstream entry they used stays fresh. A document with a mutation or a
+// subscription in it is not looked up at all: its answer is never kept.
 type resultCache struct {
 	store ResultCache
 	// partition names whose answers a request may share, or false when it
@@ -88,9 +89,13 @@ func (rc *resultCache) key(ctx context.Context, raw *graphql.RawParams) (string,
 
 // appendTokens appends the document's tokens, kind and value, dropping
 // whitespace, commas and comments: two documents with the same tokens are
-// the same document.
+// the same document. It reports false for a document that does not lex,
+// or that defines a mutation or a subscription (whose answers are never
+// kept, whichever operation the request names).
 func appendTokens(b []byte, query string) ([]byte, bool) {
 	lex := lexer.New(&ast.Source{Input: query})
+	depth := 0         // of braces
+	definition := true // the next token starts a definition
 	for {
 		tok, err := lex.ReadToken()
 		if err != nil {
@@ -101,6 +106,17 @@ func appendTokens(b []byte, query string) ([]byte, bool) {
 			return b, true
 		case lexer.Comment:
 			continue
+		case lexer.Name:
+			if definition && (tok.Value == "mutation" || tok.Value == "subscription") {
+				return b, false
+			}
+		case lexer.BraceL:
+			depth++
+		case lexer.BraceR:
+			depth--
+		}
+		definition = tok.Kind == lexer.BraceR && depth == 0
+		switch tok.Kind {
 		case lexer.String, lexer.BlockString:
 			b = append(b, byte(tok.Kind))
 			b = strconv.AppendQuote(b, tok.Value)

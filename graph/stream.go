@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/sailgraph/sailgraph/graph/loaders"
+	"github.com/sailgraph/sailgraph/internal/syncctx"
 )
 
 // Subscriptions and other operations run over two streaming transports at
@@ -99,7 +100,7 @@ type sseTransport struct{ transport.SSE }
 
 func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx, cancel := context.WithCancel(r.Context())
-	gw := &guardedWriter{w: w}
+	gw := &guardedWriter{ResponseWriter: w}
 	defer func() {
 		cancel()
 		gw.close()
@@ -110,14 +111,13 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 // errResponseDone: a write after the handler returned.
 var errResponseDone = errors.New("graph: the response is finished")
 
-// guardedWriter passes writes and flushes on to w until close.
+// guardedWriter passes writes and flushes on until close. The keep-alive
+// goroutine only writes and flushes; the headers are Do's own.
 type guardedWriter struct {
-	w    http.ResponseWriter
+	http.ResponseWriter
 	mu   sync.Mutex
 	done bool
 }
-
-func (g *guardedWriter) Header() http.Header { return g.w.Header() }
 
 func (g *guardedWriter) Write(b []byte) (int, error) {
 	g.mu.Lock()
@@ -125,22 +125,14 @@ func (g *guardedWriter) Write(b []byte) (int, error) {
 	if g.done {
 		return 0, errResponseDone
 	}
-	return g.w.Write(b)
-}
-
-func (g *guardedWriter) WriteHeader(status int) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.done {
-		g.w.WriteHeader(status)
-	}
+	return g.ResponseWriter.Write(b)
 }
 
 func (g *guardedWriter) Flush() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !g.done {
-		_ = http.NewResponseController(g.w).Flush()
+		_ = http.NewResponseController(g.ResponseWriter).Flush()
 	}
 }
 
@@ -241,14 +233,7 @@ func (s *Streams) Shutdown(ctx context.Context) error {
 	for _, c := range conns {
 		_ = c.WriteClose(int(websocket.StatusGoingAway), "")
 	}
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return syncctx.Wait(ctx, &s.wg)
 }
 
 // Open is how many WebSocket connections are open.

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -190,7 +188,7 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
 		if wait, refused := record.From(ctx).Refusal(); refused { // the caller's fair share
-			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+			w.Header().Set("Retry-After", strconv.Itoa(apierr.RetryAfterSeconds(wait)))
 			writeJSON(w, media, http.StatusTooManyRequests, requestErrorBody(resp))
 			return
 		}
@@ -227,11 +225,6 @@ func execute(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecu
 	if cacheable {
 		results.keep(ctx, key, opCtx.Operation, resp, body)
 	}
-}
-
-// retryAfterSeconds rounds a wait up to whole seconds, at least 1.
-func retryAfterSeconds(d time.Duration) int {
-	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 // writeRequestError writes a response that has no data: 400 for

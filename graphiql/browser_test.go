@@ -38,18 +38,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			// A screenshot of the page as it was helps to see why.
-			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if shot, serr := page.Screenshot(sctx); serr == nil {
-				saveScreenshot(t, "graphiql-failed.png", shot)
-			}
-			t.Fatalf("%s: %v\npage problems: %q", what, err, page.Problems())
-		}
-	}
+	step := steps(t, page, "graphiql-failed.png")
 
 	step("load the page", page.Navigate(ctx, gw.URL+"/"))
 	step("GraphiQL renders with the Examples panel",
@@ -82,6 +71,26 @@ func TestGraphiQLInChromium(t *testing.T) {
 
 	if p := page.Problems(); len(p) > 0 {
 		t.Errorf("the page reported problems:\n%q", p)
+	}
+}
+
+// steps returns the check of a browser test's steps: a step that failed
+// ends the test with the page's problems and what the result pane shows,
+// and leaves a screenshot of the page as it was, named failShot.
+func steps(t *testing.T, page *browsertest.Page, failShot string) func(what string, err error) {
+	return func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if shot, serr := page.Screenshot(ctx); serr == nil {
+			saveScreenshot(t, failShot, shot)
+		}
+		var pane string
+		_ = page.Eval(ctx, responseText, &pane)
+		t.Fatalf("%s: %v\nresult pane: %s\npage problems: %q", what, err, pane, page.Problems())
 	}
 }
 

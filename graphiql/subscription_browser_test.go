@@ -38,19 +38,7 @@ func TestGraphiQLRunsSubscriptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if shot, serr := page.Screenshot(sctx); serr == nil {
-				saveScreenshot(t, "graphiql-subscription-failed.png", shot)
-			}
-			var pane string
-			_ = page.Eval(sctx, responseText, &pane)
-			t.Fatalf("%s: %v\nresult pane: %s\npage problems: %q", what, err, pane, page.Problems())
-		}
-	}
+	step := steps(t, page, "graphiql-subscription-failed.png")
 	editor := func(label string) string {
 		return `document.querySelector('` + label + ` .CodeMirror').CodeMirror`
 	}

@@ -18,11 +18,13 @@ import (
 )
 
 // MaxRESTRequestBody caps the body of a REST call (the upstream's request
-// bodies are small JSON documents); a larger one is answered 413.
-const MaxRESTRequestBody = 1 << 20
+// bodies are small JSON documents); a larger one is answered 413. It is
+// the gateway's cap on every body (ReadBody, in front of every route).
+const MaxRESTRequestBody = MaxRequestBody
 
-// REST is the SailPoint-compatible side of the gateway: the 23 upstream
-// operations served at their own paths (/beta/..., /v2024/...), so that a
+// REST is the SailPoint-compatible side of the gateway: the upstream
+// operations served at their own paths in both API generations (/beta/...,
+// /v2024/..., /task-status/v1/..., ...), so that a
 // script written for SailPoint's SDKs can point its base URL at the
 // gateway. Each call is forwarded through Client, the gateway's upstream
 // chain, and so shares its cache, in-flight de-duplication, budget and
@@ -32,8 +34,8 @@ const MaxRESTRequestBody = 1 << 20
 // The caller's own Authorization header is never forwarded: the chain
 // authenticates as the principal in the request's context (set by the
 // gateway's middleware before this handler runs), the gateway's client
-// credentials or a pass-through bearer. Authorization by scope is the
-// middleware's job: Scopes says what each operation requires.
+// credentials or a pass-through bearer. Register authorizes each call by
+// its operation's scopes (op.Operation.Scopes).
 type REST struct {
 	// Client sends requests to the tenant: the gateway's upstream chain
 	// with the caching layer outermost.
@@ -57,10 +59,17 @@ type REST struct {
 // Timeout. A path that names no operation is answered 404 with an
 // ErrorResponseDto, a known path with another method 405.
 func (h *REST) Register(e *echo.Echo, m ...echo.MiddlewareFunc) {
+	// The chain is built here, once: echo applies a route's middleware
+	// anew on every request, which would rebuild requireOperationScope's
+	// guards (one per operation) each time.
 	mw := append(slices.Clone(m), match, requireOperationScope, boundUnlessDownload(h.Timeout))
+	handler := h.serve
+	for i := len(mw) - 1; i >= 0; i-- {
+		handler = mw[i](handler)
+	}
 	for _, root := range op.Roots() {
-		e.Any(root, h.serve, mw...)
-		e.Any(root+"/*", h.serve, mw...)
+		e.Any(root, handler)
+		e.Any(root+"/*", handler)
 	}
 }
 

@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/sailgraph/sailgraph/apierr"
 	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/op"
 )
@@ -76,7 +76,7 @@ func (h *REST) transportFailure(c echo.Context, call *op.Call, err error) error 
 	if errors.Is(err, isc.ErrRateLimited) {
 		secs := 1
 		if d, ok := isc.RetryAfter(err); ok {
-			secs = max(1, int(math.Ceil(d.Seconds())))
+			secs = apierr.RetryAfterSeconds(d)
 		}
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		return c.JSON(http.StatusTooManyRequests, rateLimitBody{Message: " Rate Limit Exceeded "})

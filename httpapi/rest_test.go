@@ -20,12 +20,13 @@ var trackingIDs = regexp.MustCompile(`"trackingId":"[^"]*"`)
 // comparedHeaders are the answer headers an SDK reads.
 var comparedHeaders = []string{"Content-Type", "Content-Disposition", "X-Total-Count", "Retry-After"}
 
-// same sends one request to the gateway and to the twin tenant and fails
-// unless the answers agree: status, the headers that matter, the body.
+// same sends one request to the gateway and to the twin tenant, as an SDK
+// sends it (sdk), and fails unless the answers agree: status, the headers
+// that matter, the body.
 func (e *env) same(method, path, ctype, body string) exchange {
 	e.t.Helper()
-	g := e.viaGateway(method, path, ctype, body)
-	d := e.call(e.direct, e.twinURL, method, path, ctype, body)
+	g := e.call(sdk(e.client, method, path), e.gateway, method, path, ctype, body)
+	d := e.call(sdk(e.direct, method, path), e.twinURL, method, path, ctype, body)
 	if g.status != d.status {
 		e.t.Fatalf("%s %s: gateway %d %s, tenant %d %s", method, path, g.status, g.body, d.status, d.body)
 	}
@@ -117,30 +118,7 @@ func TestRESTAnswersAsTheTenant(t *testing.T) {
 		`[{"op":"replace","path":"/completionStatus","value":"SUCCESS"}]`)
 	e.same(http.MethodGet, "/beta/task-status/"+pending[0].ID, "", "")
 
-	// Reports: run, result, cancel; run again, wait it out, both files.
-	run := decode[withID](t, e.same(http.MethodPost, "/v2024/reports/run", "application/json", `{"reportType":"IDENTITIES","arguments":{"correlatedOnly":true}}`))
-	e.same(http.MethodGet, "/v2024/reports/"+run.ID+"/result", "", "")
-	e.same(http.MethodPost, "/v2024/reports/"+run.ID+"/cancel", "", "")
-	e.same(http.MethodPost, "/v2024/reports/"+run.ID+"/cancel", "", "") // the tenant's 400: not running
-	e.same(http.MethodGet, "/v2024/reports/"+run.ID+"/result?completed=true", "", "")
-	run = decode[withID](t, e.same(http.MethodPost, "/v2024/reports/run", "application/json", `{"reportType":"IDENTITIES","arguments":{}}`))
-	clock.Advance(4 * time.Second)
-	e.same(http.MethodGet, "/v2024/reports/"+run.ID+"/result", "", "")
-	if x := e.same(http.MethodGet, "/v2024/reports/"+run.ID+"?fileFormat=csv&name=people", "", ""); x.header.Get("Content-Disposition") == "" || len(x.body) == 0 {
-		t.Errorf("report CSV: %v, %d bytes", x.header, len(x.body))
-	}
-	e.same(http.MethodGet, "/v2024/reports/"+run.ID+"?fileFormat=pdf", "", "")
-
-	// Role mining: start an export, wait it out, status and zip.
-	rm := "/beta/role-mining-sessions/8c190e67-87aa-4ed9-a90b-d9d5344523fb/potential-roles/278359a6-04b7-4669-9468-924cf580964a/export-async"
-	exp := decode[struct {
-		ExportID string `json:"exportId"`
-	}](t, e.same(http.MethodPost, rm, "application/json", `{"minEntitlementPopularity":0,"includeCommonAccess":true}`))
-	clock.Advance(3 * time.Second)
-	e.same(http.MethodGet, rm+"/"+exp.ExportID, "", "")
-	if x := e.same(http.MethodGet, rm+"/"+exp.ExportID+"/download", "", ""); x.header.Get("Content-Type") != "application/zip" {
-		t.Errorf("export download: %s", x.header.Get("Content-Type"))
-	}
+	e.reportsAndExport(clock, "/v2024/reports", "/beta/role-mining-sessions/8c190e67-87aa-4ed9-a90b-d9d5344523fb/potential-roles/278359a6-04b7-4669-9468-924cf580964a/export-async")
 
 	// Every operation went through the REST side, validated by the client.
 	covered := e.client.Transport.(withAuth).next.(*spectest.Transport).Covered()
@@ -155,4 +133,37 @@ func TestRESTAnswersAsTheTenant(t *testing.T) {
 		t.Fatalf("the caller's Authorization reached the tenant %d times (of %d requests)", n, e.upstreamAuth.total())
 	}
 
+}
+
+// reportsAndExport runs the report and role-mining operations under the
+// reports root (/v2024/reports, /reports/v1) and the export path rm (a
+// potential role's export-async), each answer the twin's: run, result,
+// cancel (twice: the second is the tenant's 400, not running), the
+// cancelled result; a second run, waited out, with both its files; then
+// an export started, waited out, its status and zip. It returns the
+// second run's id.
+func (e *env) reportsAndExport(clock *testClock, reports, rm string) string {
+	e.t.Helper()
+	run := decode[withID](e.t, e.same(http.MethodPost, reports+"/run", "application/json", `{"reportType":"IDENTITIES","arguments":{"correlatedOnly":true}}`))
+	e.same(http.MethodGet, reports+"/"+run.ID+"/result", "", "")
+	e.same(http.MethodPost, reports+"/"+run.ID+"/cancel", "", "")
+	e.same(http.MethodPost, reports+"/"+run.ID+"/cancel", "", "")
+	e.same(http.MethodGet, reports+"/"+run.ID+"/result?completed=true", "", "")
+	run = decode[withID](e.t, e.same(http.MethodPost, reports+"/run", "application/json", `{"reportType":"IDENTITIES","arguments":{}}`))
+	clock.Advance(4 * time.Second)
+	e.same(http.MethodGet, reports+"/"+run.ID+"/result", "", "")
+	if x := e.same(http.MethodGet, reports+"/"+run.ID+"?fileFormat=csv&name=people", "", ""); x.header.Get("Content-Disposition") == "" || len(x.body) == 0 {
+		e.t.Errorf("report CSV: %v, %d bytes", x.header, len(x.body))
+	}
+	e.same(http.MethodGet, reports+"/"+run.ID+"?fileFormat=pdf", "", "")
+
+	exp := decode[struct {
+		ExportID string `json:"exportId"`
+	}](e.t, e.same(http.MethodPost, rm, "application/json", `{"minEntitlementPopularity":0,"includeCommonAccess":true}`))
+	clock.Advance(3 * time.Second)
+	e.same(http.MethodGet, rm+"/"+exp.ExportID, "", "")
+	if x := e.same(http.MethodGet, rm+"/"+exp.ExportID+"/download", "", ""); x.header.Get("Content-Type") != "application/zip" {
+		e.t.Errorf("export download: %s", x.header.Get("Content-Type"))
+	}
+	return run.ID
 }

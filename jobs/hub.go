@@ -616,7 +616,7 @@ func (h *Hub) publish(ctx context.Context, jb *job, u Update) bool {
 	if local {
 		return true
 	}
-	keep := max(10*h.opts.LeaseTTL, time.Minute)
+	keep := keepRunning(h.opts.LeaseTTL)
 	switch {
 	case u.Err != nil:
 		keep = h.opts.KeepError

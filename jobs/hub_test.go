@@ -15,6 +15,7 @@ import (
 
 	"github.com/sailgraph/sailgraph/apierr"
 	"github.com/sailgraph/sailgraph/internal/redistest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/principal"
@@ -167,18 +168,6 @@ func stepOf(t *testing.T, u Update) int {
 	return n
 }
 
-// waitFor polls cond until it holds or a generous deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // stores runs f against hubs sharing a MemoryStore and hubs sharing one
 // real Redis, each hub on its own client.
 func stores(t *testing.T, f func(t *testing.T, newStore func(t *testing.T) Store)) {
@@ -232,7 +221,7 @@ func TestOnePollerPerJob(t *testing.T) {
 			}
 		}
 		// Polls that find nothing new send nothing.
-		waitFor(t, "several polls", func() bool { return tn.polls.total() >= 5 })
+		waittest.Until(t, "several polls", func() bool { return tn.polls.total() >= 5 })
 		for _, step := range []int{2, 3} {
 			tn.set("r1", step)
 			for _, s := range subs {
@@ -249,7 +238,7 @@ func TestOnePollerPerJob(t *testing.T) {
 		// Ended: no more polls, and Next has nothing more.
 		total := tn.polls.total()
 		for _, h := range hubs {
-			waitFor(t, "the poller to stop", func() bool { return h.Stats().Polling == 0 })
+			waittest.Until(t, "the poller to stop", func() bool { return h.Stats().Polling == 0 })
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
@@ -313,7 +302,7 @@ func TestFailover(t *testing.T) {
 		}
 	}
 	var poller replica
-	waitFor(t, "a poller", func() bool {
+	waittest.Until(t, "a poller", func() bool {
 		for _, r := range rs {
 			if r.hub.Stats().Polling == 1 {
 				poller = r
@@ -326,7 +315,7 @@ func TestFailover(t *testing.T) {
 	_ = poller.hub.Close(context.Background())
 	killed := time.Now()
 	before := tn.polls.snapshot()
-	waitFor(t, "another hub to poll", func() bool {
+	waittest.Until(t, "another hub to poll", func() bool {
 		for owner, n := range tn.polls.snapshot() {
 			if owner != poller.owner && n > before[owner] {
 				return true
@@ -383,7 +372,7 @@ func TestGracefulHandover(t *testing.T) {
 		next(t, s)
 	}
 	var poller, other int
-	waitFor(t, "a poller", func() bool {
+	waittest.Until(t, "a poller", func() bool {
 		for i, h := range hubs {
 			if h.Stats().Polling == 1 {
 				poller, other = i, 1-i
@@ -431,7 +420,7 @@ func TestStoreDown(t *testing.T) {
 	// other replicas and late subscribers.
 	raw := newClient(t, srv.Addr())
 	key := o.Store.(*RedisStore).state(ReportJob(testPrincipal, "r1").Key())
-	waitFor(t, "step 2 in the store", func() bool {
+	waittest.Until(t, "step 2 in the store", func() bool {
 		body, err := raw.HGet(context.Background(), key, "body").Result()
 		return err == nil && strings.Contains(body, `"state":2`)
 	})
@@ -466,9 +455,9 @@ func TestErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer flaky.Close()
-		waitFor(t, "polls of the failing job", func() bool { return tn.polls.total() >= 4 })
+		waittest.Until(t, "polls of the failing job", func() bool { return tn.polls.total() >= 4 })
 		tn.fail("flaky", &isc.RateLimitedError{RetryAfter: 20 * time.Millisecond})
-		waitFor(t, "a poll after the 429", func() bool { return tn.polls.total() >= 6 })
+		waittest.Until(t, "a poll after the 429", func() bool { return tn.polls.total() >= 6 })
 		tn.fail("flaky", nil)
 		tn.set("flaky", 2)
 		if u := next(t, flaky); u.Err != nil || !u.Final || stepOf(t, u) != 2 {
@@ -557,7 +546,7 @@ func TestBusyBudgetSlowsPolls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	waitFor(t, "five polls", func() bool { mu.Lock(); defer mu.Unlock(); return len(times) >= 5 })
+	waittest.Until(t, "five polls", func() bool { mu.Lock(); defer mu.Unlock(); return len(times) >= 5 })
 	mu.Lock()
 	defer mu.Unlock()
 	for i := 1; i < len(times); i++ {
@@ -584,7 +573,7 @@ func (s *timedSource) Poll(ctx context.Context, jobs []Job) []Result {
 // never one it has had, and always the final one.
 func TestSubscriptionKeepsNewest(t *testing.T) {
 	h := startHub(t, Options{Sources: map[Kind]Source{Report: newTenant(1).source("x")}})
-	s := &Subscription{hub: h, job: &job{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	s := newSubscription(h, &job{})
 	mk := func(d string, final bool) Update { return Update{Digest: d, Final: final} }
 	s.offer(mk("a", false))
 	s.offer(mk("b", false))

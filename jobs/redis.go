@@ -109,7 +109,7 @@ var (
 func (s *RedisStore) Acquire(ctx context.Context, owner string, keys []string, ttl time.Duration) ([]Lease, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	keep := max(10*ttl, time.Minute)
+	keep := keepRunning(ttl)
 	cmds := make([]*redis.Cmd, len(keys))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {

@@ -76,6 +76,15 @@ func Sources(r ReportsAPI, t TasksAPI, e ExportsAPI) map[Kind]Source {
 	}
 }
 
+// each polls jobs one at a time with poll: the sources whose Batch is 1.
+func each(jobs []Job, poll func(Job) Result) []Result {
+	out := make([]Result, len(jobs))
+	for i, j := range jobs {
+		out[i] = poll(j)
+	}
+	return out
+}
+
 // reportSource polls a report run with getReportResult. A running
 // report's duration grows at every poll; it alone is not a change.
 type reportSource struct{ c ReportsAPI }
@@ -84,20 +93,17 @@ func (reportSource) Operation() *op.Operation { return op.GetReportResult }
 func (reportSource) Batch() int               { return 1 }
 
 func (s reportSource) Poll(ctx context.Context, jobs []Job) []Result {
-	out := make([]Result, len(jobs))
-	for i, j := range jobs {
+	return each(jobs, func(j Job) Result {
 		res, err := s.c.GetReportResult(ctx, j.IDs[0], reports.ResultParams{})
 		if err != nil {
-			out[i].Err = err
-			continue
+			return Result{Err: err}
 		}
 		still := *res
 		if still.Status == "" {
 			still.Duration = 0
 		}
-		out[i] = Result{State: res, Digest: digestOf(still), Final: res.Status != ""}
-	}
-	return out
+		return Result{State: res, Digest: digestOf(still), Final: res.Status != ""}
+	})
 }
 
 // exportSource polls a role-mining export with its status operation.
@@ -107,16 +113,13 @@ func (exportSource) Operation() *op.Operation { return op.ExportRoleMiningPotent
 func (exportSource) Batch() int               { return 1 }
 
 func (s exportSource) Poll(ctx context.Context, jobs []Job) []Result {
-	out := make([]Result, len(jobs))
-	for i, j := range jobs {
+	return each(jobs, func(j Job) Result {
 		e, err := s.c.GetExport(ctx, rolemining.PotentialRole{SessionID: j.IDs[0], ID: j.IDs[1]}, j.IDs[2])
 		if err != nil {
-			out[i].Err = err
-			continue
+			return Result{Err: err}
 		}
-		out[i] = Result{State: e, Final: e.Status.Done()}
-	}
-	return out
+		return Result{State: e, Final: e.Status.Done()}
+	})
 }
 
 // pendingSource polls the count of pending tasks (getPendingTaskHeaders,
@@ -127,75 +130,41 @@ func (pendingSource) Operation() *op.Operation { return op.GetPendingTaskHeaders
 func (pendingSource) Batch() int               { return 1 }
 
 func (s pendingSource) Poll(ctx context.Context, jobs []Job) []Result {
-	out := make([]Result, len(jobs))
-	for i := range jobs {
+	return each(jobs, func(Job) Result {
 		n, err := s.c.CountPendingTasks(ctx)
-		out[i] = Result{State: n, Err: err}
-	}
-	return out
+		return Result{State: n, Err: err}
+	})
 }
 
 // taskBatch is the most ids one task-list call asks for: the filter
 // stays well inside a URL's length, and the page size of 250 holds them.
 const taskBatch = 100
 
-// taskSource polls tasks in batches: one getTaskStatusList call with
-// `id in (...)` for every watched task of a principal. The tenant lists
-// running tasks only for a `completionStatus isnull` filter and finished
-// ones otherwise, so the call asks for the running ones (what a watched
-// task usually is); the ids it misses have finished, or do not exist,
-// and one more call with `id in (...)` over those tells which.
+// taskSource polls tasks in batches, with tasks.ByID: one
+// getTaskStatusList call with `id in (...)` for every watched task of a
+// principal, among the running tasks first (what a watched task usually
+// is); the ids it misses have finished, or do not exist, and one more
+// call over those tells which.
 type taskSource struct{ c TasksAPI }
 
 func (taskSource) Operation() *op.Operation { return op.GetTaskStatusList }
 func (taskSource) Batch() int               { return taskBatch }
 
 func (s taskSource) Poll(ctx context.Context, jobs []Job) []Result {
-	out := make([]Result, len(jobs))
-	found := make(map[string]*tasks.TaskStatus, len(jobs))
-	missing := make([]string, 0, len(jobs))
-	for _, j := range jobs {
-		missing = append(missing, j.IDs[0])
-	}
-	for _, pending := range []bool{true, false} {
-		if len(missing) == 0 {
-			break
-		}
-		vals := make([]isc.Value, len(missing))
-		for i, id := range missing {
-			vals[i] = isc.Str(id)
-		}
-		filter := isc.And(isc.In(tasks.FieldID, vals...))
-		if pending {
-			filter = append(filter, isc.IsNull(tasks.FieldCompletionStatus))
-		}
-		page, err := s.c.ListTaskStatus(ctx, tasks.ListParams{Filter: filter, Paging: isc.Paging{Limit: min(len(missing), isc.MaxLimit)}})
-		if err != nil {
-			// The ids not found yet are not known this time; those found
-			// by the first call are.
-			for i, j := range jobs {
-				if found[j.IDs[0]] == nil {
-					out[i].Err = err
-				}
-			}
-			break
-		}
-		for i := range page.Items {
-			found[page.Items[i].ID] = &page.Items[i]
-		}
-		still := missing[:0]
-		for _, id := range missing {
-			if found[id] == nil {
-				still = append(still, id)
-			}
-		}
-		missing = still
-	}
+	ids := make([]string, len(jobs))
 	for i, j := range jobs {
-		switch t := found[j.IDs[0]]; {
+		ids[i] = j.IDs[0]
+	}
+	found, err := tasks.ByID(ctx, s.c, ids, true)
+	out := make([]Result, len(jobs))
+	for i, id := range ids {
+		switch t := found[id]; {
 		case t != nil:
 			out[i] = Result{State: t, Final: !t.Pending()}
-		case out[i].Err == nil:
+		case err != nil:
+			// Not known this time; those the first call found are.
+			out[i].Err = err
+		default:
 			out[i].Err = isc.ErrNotFound // neither list has it
 		}
 	}

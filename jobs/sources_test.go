@@ -3,6 +3,7 @@ package jobs
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -138,7 +139,7 @@ func TestReportAndExportSources(t *testing.T) {
 	if n.Err != nil || err != nil || n.State != count || n.Final {
 		t.Fatalf("pending count: %+v, want %d (%v)", n, count, err)
 	}
-	if b, _ := json.Marshal(n.State); string(b) == "" {
-		t.Fatal("count does not encode")
+	if b, err := json.Marshal(n.State); err != nil || string(b) != strconv.Itoa(count) {
+		t.Fatalf("count encodes as %s (%v), want %d", b, err, count)
 	}
 }

@@ -33,3 +33,10 @@ type Lease struct {
 	// Last is the key's last update, nil when there is none.
 	Last *Update
 }
+
+// keepRunning is how long the Store keeps the last state of a job that
+// has not ended, under leases of ttl: the Hub publishes such a state for
+// that long, and RedisStore's Acquire keeps it at least that long while
+// the lease is held, so a long job whose state does not change keeps its
+// sequence for the next holder.
+func keepRunning(ttl time.Duration) time.Duration { return max(10*ttl, time.Minute) }

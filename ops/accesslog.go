@@ -1,20 +1,21 @@
 package ops
 
 import (
-	"github.com/sailgraph/sailgraph/record"
-
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sailgraph/sailgraph/record"
 )
 
 // AccessLog is the echo middleware that writes one structured line per
 // request when it ends: method, path (never the query string), route,
 // status, bytes, duration_ms, request id, GraphQL operation, upstream calls
-// made and cache hits, and the trace id when tracing is on. It logs no
+// made, cache hits and stale serves, the result cache's hit or miss, and
+// the trace id when tracing is on. It logs no
 // header, so no credential can reach it. 5xx answers are logged at Warn,
 // the rest at Info. It turns a handler's error into its response (echo's
 // error handler), so it goes innermost of the ops middlewares.

@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"github.com/sailgraph/sailgraph/record"
-
 	"bytes"
 	"context"
 	"time"
@@ -10,6 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sailgraph/sailgraph/record"
 )
 
 // GraphQL outcomes.

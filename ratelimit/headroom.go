@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -44,19 +45,22 @@ func (m *Memory) Headroom(_ context.Context, key Key) (float64, error) {
 	return clamp01(lim.TokensAt(time.Now()) / float64(m.bucket.Burst)), nil
 }
 
-// readTATScript returns how far the GCRA's theoretical arrival time of
+// headroomScript returns how far the GCRA's theoretical arrival time of
 // KEYS[1] (a github.com/go-redis/redis_rate key) is ahead of Redis's
-// clock, in seconds, "0" for a key not in use. It uses redis_rate's epoch
-// and writes nothing.
-const readTATScript = `
+// clock, in seconds ("0" for a key not in use), and the PTTL of the
+// cooldown KEYS[2]: both in one round trip (a Key's keys share a hash
+// tag, so also on a Cluster). It uses redis_rate's epoch and writes
+// nothing.
+const headroomScript = `
+local cool = redis.call('PTTL', KEYS[2])
 local tat = redis.call('GET', KEYS[1])
-if not tat then return '0' end
+if not tat then return {'0', cool} end
 local now = redis.call('TIME')
 now = (now[1] - 1483228800) + (now[2] / 1000000)
-return tostring(tonumber(tat) - now)
+return {tostring(tonumber(tat) - now), cool}
 `
 
-var readTAT = redis.NewScript(readTATScript)
+var headroomLua = redis.NewScript(headroomScript)
 
 // redisRatePrefix is what redis_rate puts before the keys it is given.
 const redisRatePrefix = "rate:"
@@ -82,11 +86,18 @@ func (l *Redis) Headroom(ctx context.Context, key Key) (float64, error) {
 	}
 	rctx, cancel := context.WithTimeout(ctx, l.opts.Timeout)
 	defer cancel()
-	res, err := readTAT.Run(rctx, l.rdb, []string{redisRatePrefix + l.keys.bucket(key)}).Text()
+	res, err := headroomLua.Run(rctx, l.rdb, []string{redisRatePrefix + l.keys.bucket(key), l.keys.cooldown(key)}).Slice()
 	if err != nil {
 		return share, err
 	}
-	ahead, err := strconv.ParseFloat(res, 64)
+	if len(res) != 2 {
+		return share, fmt.Errorf("ratelimit: headroom script answered %v", res)
+	}
+	if cool, _ := res[1].(int64); cool > 0 {
+		return 0, nil
+	}
+	tat, _ := res[0].(string)
+	ahead, err := strconv.ParseFloat(tat, 64)
 	if err != nil {
 		return share, err
 	}
@@ -94,9 +105,6 @@ func (l *Redis) Headroom(ctx context.Context, key Key) (float64, error) {
 	free := 1 - max(ahead, 0)/span
 	if ahead := l.queued(key); ahead > 0 {
 		free -= float64(ahead) / float64(l.bucket.Burst)
-	}
-	if d, err := l.rdb.PTTL(rctx, l.keys.cooldown(key)).Result(); err == nil && d > 0 {
-		free = 0
 	}
 	return min(clamp01(free), share), nil
 }

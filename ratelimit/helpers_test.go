@@ -103,16 +103,29 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// eventually polls cond until it holds or 15 s pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
+// spend keeps workers goroutines, spread over ls, waiting for grants of
+// one Key and logging each in grants; a Wait that fails fails the test.
+// stop ends them and waits for them.
+func spend(t *testing.T, ls []*Redis, workers int) (grants *grantLog, stop func()) {
+	grants = newGrantLog()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range workers {
+		l := ls[i%len(ls)]
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+				err := l.Wait(wctx, Key{"client", "beta"})
+				wcancel()
+				if err != nil {
+					t.Errorf("Wait: %v", err)
+					return
+				}
+				grants.add()
+			}
+		})
 	}
+	return grants, func() { cancel(); wg.Wait() }
 }
 
 // grantLog records when grants happened, relative to its start.

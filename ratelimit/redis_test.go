@@ -1,9 +1,7 @@
 package ratelimit
 
 import (
-	"context"
 	"errors"
-	"github.com/sailgraph/sailgraph/internal/logtest"
 	"log/slog"
 	"net"
 	"slices"
@@ -12,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/logtest"
 	"github.com/sailgraph/sailgraph/internal/redistest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 )
 
 // TestRedisKeysShareOneSlot checks on a real Cluster that a Key's bucket
@@ -75,28 +75,11 @@ func TestRedisKilledMidRun(t *testing.T) {
 		}
 		ls[i] = redisGroup(t, []string{srv.Addr()}, r, 1, opts)[0]
 	}
-	eventually(t, "every replica counts three", func() bool {
+	waittest.Until(t, "every replica counts three", func() bool {
 		return ls[0].Replicas() == 3 && ls[1].Replicas() == 3 && ls[2].Replicas() == 3
 	})
 
-	grants := newGrantLog()
-	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for i := range 12 {
-		l := ls[i%3]
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				err := l.Wait(wctx, Key{"client", "beta"})
-				cancel()
-				if err != nil {
-					t.Errorf("Wait: %v", err)
-					return
-				}
-				grants.add()
-			}
-		})
-	}
+	grants, stop := spend(t, ls, 12)
 	pause := func(d time.Duration) {
 		select {
 		case <-time.After(d):
@@ -106,18 +89,17 @@ func TestRedisKilledMidRun(t *testing.T) {
 	pause(time.Second)
 	killed := time.Since(grants.start)
 	srv.Stop()
-	eventually(t, "every replica falls back", func() bool {
+	waittest.Until(t, "every replica falls back", func() bool {
 		return ls[0].Fallback() && ls[1].Fallback() && ls[2].Fallback()
 	})
 	pause(2500 * time.Millisecond)
 	restarted := time.Since(grants.start)
 	srv.Restart()
-	eventually(t, "every replica is back on Redis", func() bool {
+	waittest.Until(t, "every replica is back on Redis", func() bool {
 		return !ls[0].Fallback() && !ls[1].Fallback() && !ls[2].Fallback()
 	})
 	pause(3 * time.Second) // probation (one window and two heartbeats) and beyond
 	stop()
-	wg.Wait()
 
 	ts := grants.times()
 	if got := maxInWindow(ts, r.Per); got > r.N {
@@ -176,35 +158,17 @@ func TestRedisStallKeepsRedis(t *testing.T) {
 			OnFallback: func(bool) { switches.Add(1) },
 		})[0]
 	}
-	eventually(t, "both replicas count two", func() bool { return ls[0].Replicas() == 2 && ls[1].Replicas() == 2 })
+	waittest.Until(t, "both replicas count two", func() bool { return ls[0].Replicas() == 2 && ls[1].Replicas() == 2 })
 
-	grants := newGrantLog()
-	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for i := range 8 {
-		l := ls[i%2]
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				err := l.Wait(wctx, Key{"client", "beta"})
-				cancel()
-				if err != nil {
-					t.Errorf("Wait: %v", err)
-					return
-				}
-				grants.add()
-			}
-		})
-	}
-	eventually(t, "grants flow", func() bool { return len(grants.times()) >= 5 })
+	grants, stop := spend(t, ls, 8)
+	waittest.Until(t, "grants flow", func() bool { return len(grants.times()) >= 5 })
 	busy := srv.Client()
 	if err := busy.Eval(ctxFor(t, 10*time.Second), busyScript, nil, stall.Milliseconds()).Err(); err != nil {
 		t.Fatalf("stalling Redis: %v", err)
 	}
 	resumed := time.Since(grants.start)
-	eventually(t, "grants after the stall", func() bool { return grants.countBetween(resumed, time.Hour) >= 5 })
+	waittest.Until(t, "grants after the stall", func() bool { return grants.countBetween(resumed, time.Hour) >= 5 })
 	stop()
-	wg.Wait()
 
 	if got := maxInWindow(grants.times(), r.Per); got > r.N {
 		t.Errorf("%d grants in one %s window; budget %d", got, r.Per, r.N)
@@ -260,9 +224,9 @@ func TestRedisCountsReplicas(t *testing.T) {
 	srv := redistest.Start(t)
 	ls := redisGroup(t, []string{srv.Addr()}, Rate{N: 100, Per: time.Second}, 3,
 		RedisOptions{Heartbeat: 50 * time.Millisecond, Logger: quietLogger()})
-	eventually(t, "three replicas counted", func() bool { return ls[0].Replicas() == 3 })
+	waittest.Until(t, "three replicas counted", func() bool { return ls[0].Replicas() == 3 })
 	if err := ls[2].Close(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "two replicas counted", func() bool { return ls[0].Replicas() == 2 && ls[1].Replicas() == 2 })
+	waittest.Until(t, "two replicas counted", func() bool { return ls[0].Replicas() == 2 && ls[1].Replicas() == 2 })
 }

@@ -351,6 +351,5 @@ func serve(h http.Handler) string {
 			log.Print(err)
 		}
 	}()
-	_ = os.Stdout.Sync()
 	return "http://" + ln.Addr().String()
 }

@@ -11,10 +11,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -166,7 +166,7 @@ func NewFor(t testing.TB, tn *simtenant.Tenant, tenantURL string, o Options) *Ga
 	}
 	g := &Gateway{t: t, Tenant: tn, TenantURL: tenantURL, Calls: newCalls(), Logs: &logtest.Buffer{}}
 	opts := []gateway.Option{
-		gateway.WithLogger(slog.New(slog.NewJSONHandler(g.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		gateway.WithLogger(gateway.NewLogger(g.Logs, "debug")),
 		gateway.WithEnv(func(k string) string { return o.Env[k] }),
 	}
 	if o.Redis || o.Server != nil {
@@ -309,8 +309,7 @@ func (g *Gateway) Do(req *http.Request) Response {
 // with secret.
 func (g *Gateway) Token(id, secret string) string {
 	g.t.Helper()
-	cc := &clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: g.TenantURL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
-	tok, err := cc.Token(context.Background())
+	tok, err := g.credentials(id, secret).Token(context.Background())
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -321,15 +320,18 @@ func (g *Gateway) Token(id, secret string) string {
 // credentials, bypassing the gateway: for reading the tenant's data to
 // compare with.
 func (g *Gateway) Direct() *http.Client {
-	id, secret := g.Tenant.ClientID()
-	cc := &clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: g.TenantURL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
-	return cc.Client(context.Background())
+	return g.credentials(g.Tenant.ClientID()).Client(context.Background())
+}
+
+// credentials are a client's credentials at the tenant's token endpoint.
+func (g *Gateway) credentials(id, secret string) *clientcredentials.Config {
+	return &clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: g.TenantURL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}
 }
 
 // IdentityIDs reads the ids of the tenant's first n identities directly.
 func (g *Gateway) IdentityIDs(n int) []string {
 	g.t.Helper()
-	resp, err := g.Direct().Get(g.TenantURL + "/beta/historical-identities?limit=" + itoa(n))
+	resp, err := g.Direct().Get(g.TenantURL + "/beta/historical-identities?limit=" + strconv.Itoa(n))
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -345,11 +347,6 @@ func (g *Gateway) IdentityIDs(n int) []string {
 		ids[i] = list[i].ID
 	}
 	return ids
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // Calls counts the exchanges with the tenant by operation name (the

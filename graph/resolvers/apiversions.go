@@ -17,15 +17,9 @@ import (
 func (r *Resolver) apiVersions(ctx context.Context) ([]string, error) {
 	inUse := map[op.API]bool{}
 	for _, f := range op.Families() {
-		gen := op.Legacy
-		switch g := r.Generations.(type) {
-		case isc.ContextGenerations:
-			var err error
-			if gen, err = g.GenerationFor(ctx, f); err != nil {
-				return nil, err
-			}
-		case isc.Generations:
-			gen = g.Generation(f)
+		gen, err := isc.GenerationFor(ctx, r.Generations, f)
+		if err != nil {
+			return nil, err
 		}
 		for _, o := range op.All() {
 			if p := o.Path(gen); o.Family == f && p.Served() {

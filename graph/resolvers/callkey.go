@@ -79,23 +79,14 @@ func (k *callKey) optTime(p *time.Time) *callKey {
 	return k.time(*p)
 }
 
-func (k *callKey) strs(xs []string) *callKey {
-	if xs == nil {
-		return k.null('l')
-	}
-	k.b = append(k.b, 'l')
-	k.b = binary.AppendUvarint(k.b, uint64(len(xs)))
-	for _, x := range xs {
-		k.str(x)
-	}
-	return k
-}
+func (k *callKey) strs(xs []string) *callKey { return keyEnums(k, xs) }
 
 func (k *callKey) paging(p isc.Paging) *callKey {
 	return k.integer(p.Offset).integer(p.Limit).boolean(p.Count)
 }
 
-// keyEnum and keyEnums write enum arguments.
+// keyEnum and keyEnums write enum arguments (and keyEnums any list of
+// strings: strs is it).
 func keyEnum[E ~string](k *callKey, p *E) *callKey {
 	if p == nil {
 		return k.null('e')
@@ -105,7 +96,7 @@ func keyEnum[E ~string](k *callKey, p *E) *callKey {
 
 func keyEnums[E ~string](k *callKey, xs []E) *callKey {
 	if xs == nil {
-		return k.null('L')
+		return k.null('l')
 	}
 	k.b = append(k.b, 'l')
 	k.b = binary.AppendUvarint(k.b, uint64(len(xs)))

@@ -50,6 +50,99 @@ func (r *Resolver) detailOfSnapshot(ctx context.Context, obj *model.IdentitySnap
 	return detailOf(h), nil
 }
 
+// The upstream reads of the identity's children. Each resolver maps what
+// its read returns into the schema's types; look-ahead (lookahead.go)
+// calls the reads alone, so that a child's answer is mapped once, by its
+// resolver, and both make the same memo keys by construction.
+
+// startDate is the identity's start date.
+func (r *Resolver) startDate(ctx context.Context, id string) (time.Time, error) {
+	return once(ctx, newKey("getIdentityStartDate").str(id), func(ctx context.Context) (time.Time, error) {
+		return r.History.GetStartDate(ctx, id)
+	})
+}
+
+// accessItemsWindow reads the window of Identity.accessItems.
+func (r *Resolver) accessItemsWindow(ctx context.Context, id string, typeArg *model.AccessItemType, filter *model.AccessItemFilter, orderBy []*model.AccessItemOrder, query *string, first *int, after *string) (page[history.AccessItem], error) {
+	w, err := windowOf(ctx, first, after)
+	if err != nil {
+		return page[history.AccessItem]{}, err
+	}
+	q := accessItemsQuery{ID: id, Type: typeArg, Filter: filter, OrderBy: orderBy, Query: query}
+	return fetchWindow(ctx, w, pagesOf(q.key(), func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItem], error) {
+		return r.History.ListAccessItems(ctx, id, q.params(pg))
+	}))
+}
+
+// eventsWindow reads the window of Identity.events.
+func (r *Resolver) eventsWindow(ctx context.Context, id string, from *time.Time, eventTypes []string, accessItemTypes []model.AccessItemType, first *int, after *string) (page[history.Event], error) {
+	w, err := windowOf(ctx, first, after)
+	if err != nil {
+		return page[history.Event]{}, err
+	}
+	key := keyEnums(newKey("getHistoricalIdentityEvents").str(id).optTime(from).strs(eventTypes), accessItemTypes)
+	return fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Event], error) {
+		return r.History.ListEvents(ctx, id, history.EventsParams{
+			From: timeOrZero(from), EventTypes: eventTypes, AccessItemTypes: upstreamTypes(accessItemTypes), Paging: pg,
+		})
+	}))
+}
+
+// snapshotsWindow reads the window of Identity.snapshots.
+func (r *Resolver) snapshotsWindow(ctx context.Context, id string, start *time.Time, interval *model.Interval, first *int, after *string) (page[history.SnapshotSummary], error) {
+	w, err := windowOf(ctx, first, after)
+	if err != nil {
+		return page[history.SnapshotSummary]{}, err
+	}
+	key := keyEnum(newKey("listIdentitySnapshots").str(id).optTime(start), interval)
+	return fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.SnapshotSummary], error) {
+		return r.History.ListSnapshots(ctx, id, history.SnapshotsParams{Start: timeOrZero(start), Interval: upstreamInterval(interval), Paging: pg})
+	}))
+}
+
+// snapshotMetrics reads the whole of Identity.snapshotSummary.
+func (r *Resolver) snapshotMetrics(ctx context.Context, id string, before *time.Time, interval *model.Interval, timeZone *string) ([]history.Metric, error) {
+	key := keyEnum(newKey("getIdentitySnapshotSummary").str(id).optTime(before), interval).optStr(timeZone)
+	return fetchAll(ctx, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Metric], error) {
+		return r.History.GetSnapshotSummary(ctx, id, history.SummaryParams{
+			Before: timeOrZero(before), Interval: upstreamInterval(interval), TimeZone: deref(timeZone), Paging: pg,
+		})
+	}))
+}
+
+// comparisons reads the whole of Identity.compare.
+func (r *Resolver) comparisons(ctx context.Context, id string, snapshot1, snapshot2 *time.Time, accessItemTypes []model.AccessItemType) ([]history.Comparison, error) {
+	key := keyEnums(newKey("compareIdentitySnapshots").str(id).optTime(snapshot1).optTime(snapshot2), accessItemTypes)
+	return fetchAll(ctx, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Comparison], error) {
+		return r.History.CompareSnapshots(ctx, id, history.CompareParams{
+			Snapshot1: timeOrZero(snapshot1), Snapshot2: timeOrZero(snapshot2), AccessItemTypes: upstreamTypes(accessItemTypes), Paging: pg,
+		})
+	}))
+}
+
+// accessDiffWindow reads the window of Identity.accessDiff.
+func (r *Resolver) accessDiffWindow(ctx context.Context, id string, accessType model.AccessItemType, snapshot1, snapshot2 *time.Time, associated *bool, first *int, after *string) (page[history.AccessItemDiff], error) {
+	w, err := windowOf(ctx, first, after)
+	if err != nil {
+		return page[history.AccessItemDiff]{}, err
+	}
+	typ := upstreamType(&accessType)
+	key := newKey("compareIdentitySnapshotsAccessType").str(id).str(string(accessType)).optTime(snapshot1).optTime(snapshot2).optBool(associated)
+	return fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItemDiff], error) {
+		return r.History.CompareAccessType(ctx, id, typ, history.DiffParams{
+			Associated: associated, Snapshot1: timeOrZero(snapshot1), Snapshot2: timeOrZero(snapshot2), Paging: pg,
+		})
+	}))
+}
+
+// snapshotAccessItems reads IdentitySnapshot.accessItems.
+func (r *Resolver) snapshotAccessItems(ctx context.Context, id string, date time.Time, typeArg *model.AccessItemType) ([]history.AccessItem, error) {
+	typ := upstreamType(typeArg)
+	return once(ctx, keyEnum(newKey("listIdentitySnapshotAccessItems").str(id).time(date), typeArg), func(ctx context.Context) ([]history.AccessItem, error) {
+		return r.History.ListSnapshotAccessItems(ctx, id, date, typ)
+	})
+}
+
 // accessItemsQuery is Identity.accessItems' arguments, as the key of its
 // upstream calls and the source of their parameters.
 type accessItemsQuery struct {

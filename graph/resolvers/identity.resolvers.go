@@ -44,9 +44,7 @@ func (r *identityResolver) Attributes(ctx context.Context, obj *model.Identity) 
 
 // StartDate is the resolver for the startDate field.
 func (r *identityResolver) StartDate(ctx context.Context, obj *model.Identity) (*time.Time, error) {
-	t, err := once(ctx, newKey("getIdentityStartDate").str(obj.ID), func(ctx context.Context) (time.Time, error) {
-		return r.History.GetStartDate(ctx, obj.ID)
-	})
+	t, err := r.startDate(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -55,14 +53,7 @@ func (r *identityResolver) StartDate(ctx context.Context, obj *model.Identity) (
 
 // AccessItems is the resolver for the accessItems field.
 func (r *identityResolver) AccessItems(ctx context.Context, obj *model.Identity, typeArg *model.AccessItemType, filter *model.AccessItemFilter, orderBy []*model.AccessItemOrder, query *string, first *int, after *string) (*model.AccessItemConnection, error) {
-	w, err := windowOf(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	q := accessItemsQuery{ID: obj.ID, Type: typeArg, Filter: filter, OrderBy: orderBy, Query: query}
-	p, err := fetchWindow(ctx, w, pagesOf(q.key(), func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItem], error) {
-		return r.History.ListAccessItems(ctx, obj.ID, q.params(pg))
-	}))
+	p, err := r.accessItemsWindow(ctx, obj.ID, typeArg, filter, orderBy, query, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -79,16 +70,7 @@ func (r *identityResolver) AccessItems(ctx context.Context, obj *model.Identity,
 
 // Events is the resolver for the events field.
 func (r *identityResolver) Events(ctx context.Context, obj *model.Identity, from *time.Time, eventTypes []string, accessItemTypes []model.AccessItemType, first *int, after *string) (*model.IdentityEventConnection, error) {
-	w, err := windowOf(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	key := keyEnums(newKey("getHistoricalIdentityEvents").str(obj.ID).optTime(from).strs(eventTypes), accessItemTypes)
-	p, err := fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Event], error) {
-		return r.History.ListEvents(ctx, obj.ID, history.EventsParams{
-			From: timeOrZero(from), EventTypes: eventTypes, AccessItemTypes: upstreamTypes(accessItemTypes), Paging: pg,
-		})
-	}))
+	p, err := r.eventsWindow(ctx, obj.ID, from, eventTypes, accessItemTypes, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -105,14 +87,7 @@ func (r *identityResolver) Events(ctx context.Context, obj *model.Identity, from
 
 // Snapshots is the resolver for the snapshots field.
 func (r *identityResolver) Snapshots(ctx context.Context, obj *model.Identity, start *time.Time, interval *model.Interval, first *int, after *string) (*model.IdentitySnapshotConnection, error) {
-	w, err := windowOf(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	key := keyEnum(newKey("listIdentitySnapshots").str(obj.ID).optTime(start), interval)
-	p, err := fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.SnapshotSummary], error) {
-		return r.History.ListSnapshots(ctx, obj.ID, history.SnapshotsParams{Start: timeOrZero(start), Interval: upstreamInterval(interval), Paging: pg})
-	}))
+	p, err := r.snapshotsWindow(ctx, obj.ID, start, interval, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -145,12 +120,7 @@ func (r *identityResolver) Snapshot(ctx context.Context, obj *model.Identity, da
 
 // SnapshotSummary is the resolver for the snapshotSummary field.
 func (r *identityResolver) SnapshotSummary(ctx context.Context, obj *model.Identity, before *time.Time, interval *model.Interval, timeZone *string) ([]*model.Metric, error) {
-	key := keyEnum(newKey("getIdentitySnapshotSummary").str(obj.ID).optTime(before), interval).optStr(timeZone)
-	ms, err := fetchAll(ctx, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Metric], error) {
-		return r.History.GetSnapshotSummary(ctx, obj.ID, history.SummaryParams{
-			Before: timeOrZero(before), Interval: upstreamInterval(interval), TimeZone: deref(timeZone), Paging: pg,
-		})
-	}))
+	ms, err := r.snapshotMetrics(ctx, obj.ID, before, interval, timeZone)
 	if err != nil {
 		return nil, err
 	}
@@ -163,12 +133,7 @@ func (r *identityResolver) SnapshotSummary(ctx context.Context, obj *model.Ident
 
 // Compare is the resolver for the compare field.
 func (r *identityResolver) Compare(ctx context.Context, obj *model.Identity, snapshot1 *time.Time, snapshot2 *time.Time, accessItemTypes []model.AccessItemType) ([]*model.AccessChangeCount, error) {
-	key := keyEnums(newKey("compareIdentitySnapshots").str(obj.ID).optTime(snapshot1).optTime(snapshot2), accessItemTypes)
-	cs, err := fetchAll(ctx, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.Comparison], error) {
-		return r.History.CompareSnapshots(ctx, obj.ID, history.CompareParams{
-			Snapshot1: timeOrZero(snapshot1), Snapshot2: timeOrZero(snapshot2), AccessItemTypes: upstreamTypes(accessItemTypes), Paging: pg,
-		})
-	}))
+	cs, err := r.comparisons(ctx, obj.ID, snapshot1, snapshot2, accessItemTypes)
 	if err != nil {
 		return nil, err
 	}
@@ -177,17 +142,7 @@ func (r *identityResolver) Compare(ctx context.Context, obj *model.Identity, sna
 
 // AccessDiff is the resolver for the accessDiff field.
 func (r *identityResolver) AccessDiff(ctx context.Context, obj *model.Identity, accessType model.AccessItemType, snapshot1 *time.Time, snapshot2 *time.Time, associated *bool, first *int, after *string) (*model.AccessItemDiffConnection, error) {
-	w, err := windowOf(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	typ := upstreamType(&accessType)
-	key := newKey("compareIdentitySnapshotsAccessType").str(obj.ID).str(string(accessType)).optTime(snapshot1).optTime(snapshot2).optBool(associated)
-	p, err := fetchWindow(ctx, w, pagesOf(key, func(ctx context.Context, pg isc.Paging) (isc.Page[history.AccessItemDiff], error) {
-		return r.History.CompareAccessType(ctx, obj.ID, typ, history.DiffParams{
-			Associated: associated, Snapshot1: timeOrZero(snapshot1), Snapshot2: timeOrZero(snapshot2), Paging: pg,
-		})
-	}))
+	p, err := r.accessDiffWindow(ctx, obj.ID, accessType, snapshot1, snapshot2, associated, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -231,10 +186,7 @@ func (r *identitySnapshotResolver) Attributes(ctx context.Context, obj *model.Id
 
 // AccessItems is the resolver for the accessItems field.
 func (r *identitySnapshotResolver) AccessItems(ctx context.Context, obj *model.IdentitySnapshot, typeArg *model.AccessItemType) ([]model.AccessItem, error) {
-	typ := upstreamType(typeArg)
-	its, err := once(ctx, keyEnum(newKey("listIdentitySnapshotAccessItems").str(obj.IdentityID).time(obj.Date), typeArg), func(ctx context.Context) ([]history.AccessItem, error) {
-		return r.History.ListSnapshotAccessItems(ctx, obj.IdentityID, obj.Date, typ)
-	})
+	its, err := r.snapshotAccessItems(ctx, obj.IdentityID, obj.Date, typeArg)
 	if err != nil {
 		return nil, err
 	}

@@ -16,12 +16,13 @@ import (
 // children find them in flight when they run: a cold identity page costs
 // one upstream round trip, not two.
 //
-// A child is started by calling its own resolver, with its arguments
-// decoded from the query and a field context of its own (so that what it
-// reads of its selection, such as whether totalCount is asked, is the
-// same), in a goroutine whose result is dropped: the resolver that runs
-// afterwards for real makes the same memo keys and gets the answers. An
-// unknown id costs the started calls (each a cached 404).
+// A child is started by calling the upstream read its resolver makes
+// (identity.go), with its arguments decoded from the query and a field
+// context of its own (so that what it reads of its selection, such as
+// whether totalCount is asked, is the same), in a goroutine whose result
+// is dropped: the resolver that runs afterwards for real makes the same
+// memo keys, gets the answers and maps them, once. An unknown id costs
+// the started calls (each a cached 404).
 
 // lookAheadChildren are the Identity fields whose upstream calls need
 // only the identity's id and their own arguments.
@@ -43,15 +44,14 @@ func (r *Resolver) prefetchIdentity(ctx context.Context, id string) {
 	if !r.lookAhead(ctx) {
 		return
 	}
-	obj := &model.Identity{ID: id}
-	ir := &identityResolver{r}
 	forEachChild(ctx, "Identity", lookAheadChildren, func(cctx context.Context, name string, args map[string]any) {
-		go prefetchIdentityField(cctx, ir, obj, name, args)
+		go r.prefetchIdentityField(cctx, id, name, args)
 	})
 }
 
-// prefetchIdentityField calls the child resolver name of obj with args.
-func prefetchIdentityField(ctx context.Context, ir *identityResolver, obj *model.Identity, name string, args map[string]any) {
+// prefetchIdentityField makes the upstream read of the child name of the
+// identity id, with args.
+func (r *Resolver) prefetchIdentityField(ctx context.Context, id string, name string, args map[string]any) {
 	var a struct {
 		Type            *model.AccessItemType    `json:"type"`
 		Filter          *model.AccessItemFilter  `json:"filter"`
@@ -77,25 +77,25 @@ func prefetchIdentityField(ctx context.Context, ir *identityResolver, obj *model
 	}
 	switch name {
 	case "accessItems":
-		_, _ = ir.AccessItems(ctx, obj, a.Type, a.Filter, a.OrderBy, a.Query, a.First, a.After)
+		_, _ = r.accessItemsWindow(ctx, id, a.Type, a.Filter, a.OrderBy, a.Query, a.First, a.After)
 	case "events":
-		_, _ = ir.Events(ctx, obj, a.From, a.EventTypes, a.AccessItemTypes, a.First, a.After)
+		_, _ = r.eventsWindow(ctx, id, a.From, a.EventTypes, a.AccessItemTypes, a.First, a.After)
 	case "snapshots":
-		_, _ = ir.Snapshots(ctx, obj, a.Start, a.Interval, a.First, a.After)
+		_, _ = r.snapshotsWindow(ctx, id, a.Start, a.Interval, a.First, a.After)
 	case "snapshot":
 		if a.Date != nil {
-			_, _ = ir.snapshotDetail(ctx, obj.ID, *a.Date)
+			_, _ = r.snapshotDetail(ctx, id, *a.Date)
 		}
 	case "compare":
-		_, _ = ir.Compare(ctx, obj, a.Snapshot1, a.Snapshot2, a.AccessItemTypes)
+		_, _ = r.comparisons(ctx, id, a.Snapshot1, a.Snapshot2, a.AccessItemTypes)
 	case "accessDiff":
 		if a.AccessType != nil {
-			_, _ = ir.AccessDiff(ctx, obj, *a.AccessType, a.Snapshot1, a.Snapshot2, a.Associated, a.First, a.After)
+			_, _ = r.accessDiffWindow(ctx, id, *a.AccessType, a.Snapshot1, a.Snapshot2, a.Associated, a.First, a.After)
 		}
 	case "snapshotSummary":
-		_, _ = ir.SnapshotSummary(ctx, obj, a.Before, a.Interval, a.TimeZone)
+		_, _ = r.snapshotMetrics(ctx, id, a.Before, a.Interval, a.TimeZone)
 	case "startDate":
-		_, _ = ir.StartDate(ctx, obj)
+		_, _ = r.startDate(ctx, id)
 	}
 }
 
@@ -105,14 +105,12 @@ func (r *Resolver) prefetchSnapshot(ctx context.Context, id string, date time.Ti
 	if !r.lookAhead(ctx) {
 		return
 	}
-	obj := &model.IdentitySnapshot{IdentityID: id, Date: date}
-	sr := &identitySnapshotResolver{r}
 	forEachChild(ctx, "IdentitySnapshot", map[string]bool{"accessItems": true}, func(cctx context.Context, _ string, args map[string]any) {
 		var a struct {
 			Type *model.AccessItemType `json:"type"`
 		}
 		if decodeArgs(args, &a) {
-			go func() { _, _ = sr.AccessItems(cctx, obj, a.Type) }()
+			go func() { _, _ = r.snapshotAccessItems(cctx, id, date, a.Type) }()
 		}
 	})
 }
@@ -137,7 +135,8 @@ func forEachChild(ctx context.Context, typeName string, names map[string]bool, s
 }
 
 // decodeArgs decodes a field's raw arguments into the typed values its
-// resolver takes (the cold path only: it uses encoding/json).
+// resolver takes, through encoding/json. It runs for every identity the
+// result cache does not answer, warm upstream cache or not.
 func decodeArgs(args map[string]any, into any) bool {
 	b, err := json.Marshal(args)
 	return err == nil && json.Unmarshal(b, into) == nil

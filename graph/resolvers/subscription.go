@@ -109,11 +109,15 @@ func jobError(ctx context.Context, e *jobs.Error) error {
 	}
 }
 
-// decode reads an update's state as the upstream client's type.
-func decode[S any](u jobs.Update) (*S, error) {
-	var s S
-	if err := json.Unmarshal(u.State, &s); err != nil {
-		return nil, err
+// decoded is the convert of watch for a job whose state is the upstream
+// client's type S, which to maps to the field's type.
+func decoded[S, T any](to func(*S) T) func(jobs.Update) (T, error) {
+	return func(u jobs.Update) (T, error) {
+		var s S
+		if err := json.Unmarshal(u.State, &s); err != nil {
+			var zero T
+			return zero, err
+		}
+		return to(&s), nil
 	}
-	return &s, nil
 }

@@ -14,56 +14,30 @@ import (
 	"github.com/sailgraph/sailgraph/upstream/principal"
 	"github.com/sailgraph/sailgraph/upstream/reports"
 	"github.com/sailgraph/sailgraph/upstream/rolemining"
-	"github.com/sailgraph/sailgraph/upstream/tasks"
 )
 
 // ReportProgress is the resolver for the reportProgress field.
 func (r *subscriptionResolver) ReportProgress(ctx context.Context, taskResultID string) (<-chan *model.Report, error) {
 	return watch(ctx, r.Resolver, func(p principal.Principal) jobs.Job { return jobs.ReportJob(p, taskResultID) },
-		func(u jobs.Update) (*model.Report, error) {
-			res, err := decode[reports.Result](u)
-			if err != nil {
-				return nil, err
-			}
-			return reportOf(taskResultID, res), nil
-		})
+		decoded(func(res *reports.Result) *model.Report { return reportOf(taskResultID, res) }))
 }
 
 // TaskStatusChanged is the resolver for the taskStatusChanged field.
 func (r *subscriptionResolver) TaskStatusChanged(ctx context.Context, id string) (<-chan *model.TaskStatus, error) {
 	return watch(ctx, r.Resolver, func(p principal.Principal) jobs.Job { return jobs.TaskJob(p, id) },
-		func(u jobs.Update) (*model.TaskStatus, error) {
-			t, err := decode[tasks.TaskStatus](u)
-			if err != nil {
-				return nil, err
-			}
-			return taskStatusOf(t), nil
-		})
+		decoded(taskStatusOf))
 }
 
 // RoleMiningExportProgress is the resolver for the roleMiningExportProgress field.
 func (r *subscriptionResolver) RoleMiningExportProgress(ctx context.Context, sessionID string, potentialRoleID string, exportID string) (<-chan *model.RoleMiningExport, error) {
 	role := rolemining.PotentialRole{SessionID: sessionID, ID: potentialRoleID}
 	return watch(ctx, r.Resolver, func(p principal.Principal) jobs.Job { return jobs.ExportJob(p, sessionID, potentialRoleID, exportID) },
-		func(u jobs.Update) (*model.RoleMiningExport, error) {
-			e, err := decode[rolemining.Export](u)
-			if err != nil {
-				return nil, err
-			}
-			return r.exportOf(role, e), nil
-		})
+		decoded(func(e *rolemining.Export) *model.RoleMiningExport { return r.exportOf(role, e) }))
 }
 
 // PendingTaskCount is the resolver for the pendingTaskCount field.
 func (r *subscriptionResolver) PendingTaskCount(ctx context.Context) (<-chan int, error) {
-	return watch(ctx, r.Resolver, jobs.PendingTasksJob,
-		func(u jobs.Update) (int, error) {
-			n, err := decode[int](u)
-			if err != nil {
-				return 0, err
-			}
-			return *n, nil
-		})
+	return watch(ctx, r.Resolver, jobs.PendingTasksJob, decoded(func(n *int) int { return *n }))
 }
 
 // Subscription returns generated.SubscriptionResolver implementation.

@@ -17,45 +17,25 @@ func (r *Resolver) LoaderFetch() loaders.Fetch {
 	return loaders.Fetch{TasksByID: r.tasksByID}
 }
 
-// tasksByID looks tasks up by id in one list call (filters=id in (...)).
-// The tenant lists completed tasks only, so ids that call misses are asked
-// for again among the pending ones; ids neither call returns do not exist.
+// tasksByID looks tasks up by id with tasks.ByID: among the completed
+// tasks first (what a lookup usually finds), then the pending ones; ids
+// neither call returns do not exist.
 func (r *Resolver) tasksByID(ctx context.Context, ids []string) (map[string]*model.TaskStatus, error) {
-	found := make(map[string]*model.TaskStatus, len(ids))
-	missing := ids
-	for _, pending := range []bool{false, true} {
-		if len(missing) == 0 {
-			break
-		}
-		vals := make([]isc.Value, len(missing))
-		for i, id := range missing {
-			vals[i] = isc.Str(id)
-		}
-		filter := isc.And(isc.In(tasks.FieldID, vals...))
-		if pending {
-			filter = append(filter, isc.IsNull(tasks.FieldCompletionStatus))
-		}
-		page, err := r.TaskStatus.ListTaskStatus(ctx, tasks.ListParams{Filter: filter, Paging: isc.Paging{Limit: min(len(missing), isc.MaxLimit)}})
-		if err != nil {
-			return nil, err
-		}
-		for i := range page.Items {
-			found[page.Items[i].ID] = taskStatusOf(&page.Items[i])
-		}
-		var still []string
-		for _, id := range missing {
-			if found[id] == nil {
-				still = append(still, id)
-			}
-		}
-		missing = still
+	got, err := tasks.ByID(ctx, r.TaskStatus, ids, false)
+	if err != nil {
+		return nil, err
 	}
-	if len(missing) == 0 {
-		return found, nil
-	}
+	found := make(map[string]*model.TaskStatus, len(got))
 	notFound := dataloadgen.MappedFetchError[string]{}
-	for _, id := range missing {
-		notFound[id] = isc.ErrNotFound
+	for _, id := range ids {
+		if t := got[id]; t != nil {
+			found[id] = taskStatusOf(t)
+		} else {
+			notFound[id] = isc.ErrNotFound
+		}
+	}
+	if len(notFound) == 0 {
+		return found, nil
 	}
 	return found, notFound
 }

@@ -12,24 +12,16 @@ import (
 )
 
 // WithCall returns ctx carrying the call of method and target (a path or
-// a URL, with or without a query): the first operation of the table whose
-// path target is, in either generation (the table lists pending-tasks
-// before task-status/{id}). A target of no operation leaves ctx as it is:
-// the request names no operation.
+// a URL, with or without a query), as op.Match finds it in either
+// generation. A target of no operation leaves ctx as it is: the request
+// names no operation.
 func WithCall(ctx context.Context, method, target string) context.Context {
 	if u, err := url.Parse(target); err == nil {
 		target = u.Path
 	}
 	target, _, _ = strings.Cut(target, "?")
-	for _, o := range op.All() {
-		if o.Method != method {
-			continue
-		}
-		for _, gen := range op.Generations() {
-			if c, ok := o.CallAt(gen, target); ok {
-				return op.With(ctx, c)
-			}
-		}
+	if c, ok := op.Match(method, target); ok {
+		return op.With(ctx, c)
 	}
 	return ctx
 }

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/syncctx"
 	"github.com/sailgraph/sailgraph/upstream/isc"
 	"github.com/sailgraph/sailgraph/upstream/op"
 	"github.com/sailgraph/sailgraph/upstream/principal"
@@ -219,14 +220,7 @@ func (c *Chooser) Redetect(ctx context.Context, f op.Family, why string) {
 // Options.Timeout) or ctx, and starts no more.
 func (c *Chooser) Close(ctx context.Context) error {
 	c.once.Do(func() { close(c.closed) })
-	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return syncctx.Wait(ctx, &c.wg)
 }
 
 // startFirst starts fam's first detection unless it has begun.

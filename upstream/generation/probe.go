@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/sailgraph/sailgraph/upstream/isc"
@@ -46,8 +48,7 @@ import (
 type probe struct {
 	op       *op.Operation // in V1; the op.Call the transport layers read
 	params   []string
-	query    string
-	method   string
+	query    url.Values
 	wantsOff bool // a 405 says the path exists (the method probes)
 }
 
@@ -55,22 +56,26 @@ type probe struct {
 // UUIDs).
 const impossible = "sailgraph-generation-probe"
 
-// The probes' own operations, for the reports and role-mining paths asked
-// with a method they do not serve: the op.Call the transport layers read
-// (its API spends the family's v1 budget), under a name no operation of
-// the table has.
+// methodProbe is the operation of a GET on the v1 path of o, a POST: the
+// op.Call the transport layers read (its API spends the family's v1
+// budget, the header is the one o's path requires), under a name no
+// operation of the table has.
+func methodProbe(o *op.Operation) *op.Operation {
+	p := o.Path(op.V1)
+	return op.Define(op.Operation{Name: "detectGeneration", Family: o.Family, Method: http.MethodGet,
+		Paths: [2]op.Path{{}, {Template: p.Template, API: p.API, Experimental: p.Experimental}}})
+}
+
 var (
-	probeReports = op.Define(op.Operation{Name: "detectGeneration", Family: op.Reports, Method: http.MethodGet,
-		Paths: [2]op.Path{{}, {Template: "/reports/v1/{id}/cancel", API: op.ReportsV1}}})
-	probeRoleMining = op.Define(op.Operation{Name: "detectGeneration", Family: op.RoleMining, Method: http.MethodGet,
-		Paths: [2]op.Path{{}, {Template: "/role-mining-sessions/v1/{sessionId}/potential-roles/{potentialRoleId}/export-async", API: op.RoleMiningV1, Experimental: true}}})
+	probeReports    = methodProbe(op.CancelReport)
+	probeRoleMining = methodProbe(op.ExportRoleMiningPotentialRoleAsync)
 )
 
 var probes = map[op.Family]probe{
-	op.History:    {op: op.ListHistoricalIdentities, query: "limit=1", method: http.MethodGet},
-	op.Tasks:      {op: op.GetTaskStatusList, query: "limit=1", method: http.MethodGet},
-	op.Reports:    {op: probeReports, params: []string{impossible}, method: http.MethodGet, wantsOff: true},
-	op.RoleMining: {op: probeRoleMining, params: []string{impossible, impossible}, method: http.MethodGet, wantsOff: true},
+	op.History:    {op: op.ListHistoricalIdentities, query: url.Values{"limit": {"1"}}},
+	op.Tasks:      {op: op.GetTaskStatusList, query: url.Values{"limit": {"1"}}},
+	op.Reports:    {op: probeReports, params: []string{impossible}, wantsOff: true},
+	op.RoleMining: {op: probeRoleMining, params: []string{impossible, impossible}, wantsOff: true},
 }
 
 // IsProbe reports whether req is one of the probes: a test that holds the
@@ -83,15 +88,18 @@ func IsProbe(req *http.Request) bool {
 
 // HTTPProber probes a tenant over HTTP.
 type HTTPProber struct {
-	root string
-	hc   *http.Client
+	c   *isc.Client
+	err error // from isc.New: every probe is unsure
 }
 
 // NewProber returns a Prober for the tenant at root (as isc.New takes
 // it), sending through hc: the gateway's transport chain (token, budget,
 // retries) without its cache, so that every probe reaches the tenant.
+// The probes are built and sent as the clients' calls are (isc.Client),
+// pinned to v1.
 func NewProber(root string, hc *http.Client) *HTTPProber {
-	return &HTTPProber{root: strings.TrimRight(root, "/"), hc: hc}
+	c, err := isc.New(root, hc)
+	return &HTTPProber{c: c, err: err}
 }
 
 // Probe implements Prober.
@@ -100,36 +108,23 @@ func (p *HTTPProber) Probe(ctx context.Context, f op.Family) Verdict {
 	if !ok {
 		return Verdict{Detail: "no probe for family " + f.String()}
 	}
-	path := pr.op.Path(op.V1)
-	u, err := isc.Expand(path.Template, pr.params...)
-	if err != nil {
-		return Verdict{Detail: err.Error()}
+	if p.err != nil {
+		return Verdict{Detail: p.err.Error()}
 	}
-	what := pr.method + " " + u
-	if pr.query != "" {
-		u += "?" + pr.query
+	what := pr.op.Method + " " + pr.op.Path(op.V1).Template
+	_, err := p.c.JSON(ctx, isc.Call{Op: pr.op, Params: pr.params, Query: pr.query}.In(op.V1), nil)
+	if err == nil {
+		return Verdict{Sure: true, Gen: op.V1, Detail: what + " answered 2xx"}
 	}
-	ctx = op.With(ctx, &op.Call{Op: pr.op, Gen: op.V1, Params: pr.params})
-	req, err := http.NewRequestWithContext(ctx, pr.method, p.root+u, nil)
-	if err != nil {
-		return Verdict{Detail: what + ": " + err.Error()}
-	}
-	req.Header.Set("Accept", "application/json")
-	if path.Experimental {
-		req.Header.Set(isc.HeaderExperimental, "true")
-	}
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return Verdict{Detail: what + ": " + err.Error()}
-	}
-	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-	_ = resp.Body.Close()
-	detail := fmt.Sprintf("%s answered %d", what, resp.StatusCode)
-	switch s := resp.StatusCode; {
-	case s >= 200 && s < 300, s == http.StatusMethodNotAllowed && pr.wantsOff:
-		return Verdict{Sure: true, Gen: op.V1, Detail: detail}
-	case s == http.StatusNotFound, s == http.StatusGone:
-		return Verdict{Sure: true, Gen: op.Legacy, Detail: detail}
+	detail := what + ": " + err.Error()
+	var ae *isc.APIError
+	if errors.As(err, &ae) {
+		switch s := ae.Status; {
+		case s == http.StatusMethodNotAllowed && pr.wantsOff:
+			return Verdict{Sure: true, Gen: op.V1, Detail: detail}
+		case s == http.StatusNotFound, s == http.StatusGone:
+			return Verdict{Sure: true, Gen: op.Legacy, Detail: detail}
+		}
 	}
 	return Verdict{Detail: detail}
 }

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/optest"
 	"github.com/sailgraph/sailgraph/record"
 
 	"github.com/sailgraph/sailgraph/cache"
+	"github.com/sailgraph/sailgraph/upstream/isc"
 )
 
 // echo answers every request with JSON naming what was asked and for whom,
@@ -280,5 +282,50 @@ func TestLifetimeFollowsContent(t *testing.T) {
 	e.clk.Advance(12 * time.Hour)
 	if r := e.do(ctx, "GET", "/beta/task-status/t1"); r.header.Get(HeaderCache) != "hit" {
 		t.Fatalf("completed task after 12h: %s, want hit", r.header.Get(HeaderCache))
+	}
+}
+
+// A stored answer's body names it (isc.Identified), for what is decoded
+// from it: the same name for every serve of one stored answer, another
+// once it is stored again; a stale serve has no name (it is not the
+// stored answer of now), nor an answer that passed the cache (a
+// request without a principal).
+func TestStoredAnswersAreNamed(t *testing.T) {
+	e := newEnv(t, nil, echo)
+	ctx := as(alice)
+	const path = "/beta/historical-identities/i1"
+	name := func(ctx context.Context, path string) (string, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(optest.WithCall(ctx, http.MethodGet, path), http.MethodGet, e.up.srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := e.tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if id, ok := resp.Body.(isc.Identified); ok {
+			return id.CacheIdentity(), resp.Header.Get(HeaderCache)
+		}
+		return "", resp.Header.Get(HeaderCache)
+	}
+	first, miss := name(ctx, path)
+	again, hit := name(ctx, path)
+	if first == "" || again != first || miss != "miss" || hit != "hit" {
+		t.Fatalf("stored answer named %q (%s), then %q (%s)", first, miss, again, hit)
+	}
+	life := cache.DefaultPolicy()[cache.Slow]
+	e.clk.Advance(life.Fresh + life.Revalidate + time.Minute)
+	e.up.setAnswer(status(503))
+	if stale, how := name(ctx, path); stale != "" || how != "stale" {
+		t.Fatalf("a stale serve (%s) is named %q", how, stale)
+	}
+	e.up.setAnswer(echo)
+	if renewed, how := name(ctx, path); renewed == "" || renewed == first || how != "miss" {
+		t.Fatalf("stored again (%s): named %q, first %q", how, renewed, first)
+	}
+	if passed, how := name(context.Background(), path); passed != "" || how != "" {
+		t.Fatalf("an answer that passed the cache (%s) is named %q", how, passed)
 	}
 }

@@ -77,10 +77,21 @@ func (c *Client) Generation(f op.Family) op.Generation { return c.gens.Generatio
 // generation between the two cannot mix them. The error is ctx's, when it
 // ended while the choice was being made.
 func (c *Client) GenerationFor(ctx context.Context, f op.Family) (op.Generation, error) {
-	if cg, ok := c.gens.(ContextGenerations); ok {
-		return cg.GenerationFor(ctx, f)
+	return GenerationFor(ctx, c.gens, f)
+}
+
+// GenerationFor is the generation g says serves family f for a call made
+// with ctx: through ContextGenerations when g has it. A nil g serves
+// everything from the legacy generation.
+func GenerationFor(ctx context.Context, g Generations, f op.Family) (op.Generation, error) {
+	switch g := g.(type) {
+	case nil:
+		return op.Legacy, nil
+	case ContextGenerations:
+		return g.GenerationFor(ctx, f)
+	default:
+		return g.Generation(f), nil
 	}
-	return c.gens.Generation(f), nil
 }
 
 // Option configures a Client.

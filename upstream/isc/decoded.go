@@ -26,12 +26,18 @@ type DecodedCache struct {
 
 	mu    sync.Mutex
 	size  int
-	items map[string]*list.Element // of *decodedItem
-	lru   list.List                // front: most recently used
+	items map[decodedKey]*list.Element // of *decodedItem
+	lru   list.List                    // front: most recently used
+}
+
+// decodedKey is a stored answer's identity and the type decoded from it.
+type decodedKey struct {
+	id  string
+	typ reflect.Type
 }
 
 type decodedItem struct {
-	key  string
+	key  decodedKey
 	val  any
 	size int
 }
@@ -42,10 +48,10 @@ func NewDecodedCache(maxBytes int) *DecodedCache {
 	if maxBytes <= 0 {
 		maxBytes = 16 << 20
 	}
-	return &DecodedCache{max: maxBytes, items: map[string]*list.Element{}}
+	return &DecodedCache{max: maxBytes, items: map[decodedKey]*list.Element{}}
 }
 
-func (d *DecodedCache) get(key string) (any, bool) {
+func (d *DecodedCache) get(key decodedKey) (any, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	el, ok := d.items[key]
@@ -56,7 +62,7 @@ func (d *DecodedCache) get(key string) (any, bool) {
 	return el.Value.(*decodedItem).val, true
 }
 
-func (d *DecodedCache) put(key string, val any, size int) {
+func (d *DecodedCache) put(key decodedKey, val any, size int) {
 	if size > d.max/4 {
 		return
 	}
@@ -89,22 +95,14 @@ func WithDecodedCache(d *DecodedCache) Option {
 // is, so they must not change it.
 func Decode[T any](ctx context.Context, c *Client, call Call, conv func(body []byte, meta Meta) (T, error)) (T, error) {
 	var zero T
-	req, err := c.newRequest(ctx, call, "application/json")
-	if err != nil {
-		return zero, err
-	}
-	resp, err := c.do(req, call.Op.Name)
+	resp, meta, err := c.open(ctx, call)
 	if err != nil {
 		return zero, err
 	}
 	defer resp.Body.Close()
-	meta, err := readMeta(call.Op.Name, resp.Header)
-	if err != nil {
-		return zero, err
-	}
-	var key string
+	var key decodedKey
 	if id, ok := resp.Body.(Identified); ok && c.decoded != nil {
-		key = id.CacheIdentity() + "\x00" + reflect.TypeFor[T]().String()
+		key = decodedKey{id: id.CacheIdentity(), typ: reflect.TypeFor[T]()}
 		if v, ok := c.decoded.get(key); ok {
 			return v.(T), nil
 		}
@@ -117,7 +115,7 @@ func Decode[T any](ctx context.Context, c *Client, call Call, conv func(body []b
 	if err != nil {
 		return zero, err
 	}
-	if key != "" {
+	if key.id != "" {
 		c.decoded.put(key, v, len(body))
 	}
 	return v, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -61,6 +62,55 @@ func TestDecodeOncePerStoredAnswer(t *testing.T) {
 	}
 }
 
+// The cache holds at most its bytes of source JSON, dropping the least
+// recently used; an answer over a quarter of it is not kept at all; a
+// value is kept per stored answer and per type.
+func TestDecodedCacheBound(t *testing.T) {
+	d := NewDecodedCache(100)
+	intType, strType := reflect.TypeFor[int](), reflect.TypeFor[string]()
+	key := func(id string) decodedKey { return decodedKey{id: id, typ: intType} }
+	for i, id := range []string{"a", "b", "c", "d"} {
+		d.put(key(id), i, 25)
+	}
+	d.get(key("a")) // now the most recently used
+	d.put(key("e"), 4, 25)
+	for id, want := range map[string]bool{"a": true, "b": false, "c": true, "d": true, "e": true} {
+		if _, ok := d.get(key(id)); ok != want {
+			t.Errorf("%s held: %v, want %v", id, ok, want)
+		}
+	}
+	if _, ok := d.get(decodedKey{id: "a", typ: strType}); ok {
+		t.Error("a value of another type was served")
+	}
+	d.put(key("big"), 5, 26)
+	if _, ok := d.get(key("big")); ok {
+		t.Error("an answer over a quarter of the cache was kept")
+	}
+	if d.size != 100 || len(d.items) != 4 || d.lru.Len() != 4 {
+		t.Errorf("size %d, %d items, %d listed", d.size, len(d.items), d.lru.Len())
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// BenchmarkDecodeStored is a read answered from the cache whose value is
+// already decoded: what Decode costs on top of the transport.
+func BenchmarkDecodeStored(b *testing.B) {
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{"X-Total-Count": {"3"}},
+			Body: identifiedReader{Reader: strings.NewReader(`[1,2,3]`), id: "sg:cache:{0123456789abcdef0123456789abcdef}:listThings@1b5sq1n9a8"}, ContentLength: -1, Request: r}, nil
+	})}
+	c, err := New("https://tenant.example", hc, WithDecodedCache(NewDecodedCache(0)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	call := Call{Op: testOp("listThings", http.MethodGet, "/beta/things")}
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, err := DecodeList[int, int](b.Context(), c, call, nil); err != nil || len(p.Items) != 3 {
+			b.Fatal(p, err)
+		}
+	}
+}

@@ -31,19 +31,11 @@ type Page[T any] struct {
 // an empty body leaves out untouched. A body that is not the JSON expected
 // wraps ErrUnavailable: the tenant broke its contract.
 func (c *Client) JSON(ctx context.Context, call Call, out any) (Meta, error) {
-	req, err := c.newRequest(ctx, call, "application/json")
-	if err != nil {
-		return Meta{}, err
-	}
-	resp, err := c.do(req, call.Op.Name)
+	resp, meta, err := c.open(ctx, call)
 	if err != nil {
 		return Meta{}, err
 	}
 	defer resp.Body.Close()
-	meta, err := readMeta(call.Op.Name, resp.Header)
-	if err != nil {
-		return Meta{}, err
-	}
 	body, err := c.readBody(ctx, call.Op.Name, resp)
 	if err != nil {
 		return Meta{}, err
@@ -55,6 +47,25 @@ func (c *Client) JSON(ctx context.Context, call Call, out any) (Meta, error) {
 		return Meta{}, Breach(call.Op.Name, err, "decode %T", out)
 	}
 	return meta, nil
+}
+
+// open sends call for a JSON answer and returns the 2xx answer, its body
+// unread (the caller closes it), and its Meta.
+func (c *Client) open(ctx context.Context, call Call) (*http.Response, Meta, error) {
+	req, err := c.newRequest(ctx, call, "application/json")
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	resp, err := c.do(req, call.Op.Name)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	meta, err := readMeta(call.Op.Name, resp.Header)
+	if err != nil {
+		resp.Body.Close()
+		return nil, Meta{}, err
+	}
+	return resp, meta, nil
 }
 
 // List sends call and decodes its answer, a JSON array, into a Page (once

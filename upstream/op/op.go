@@ -278,7 +278,7 @@ func Match(method, path string) (*Call, bool) {
 	if best == nil {
 		return nil, false
 	}
-	return best.CallAt(bestGen, path)
+	return best.call(bestGen, segs), true
 }
 
 // Methods lists the methods of the operations that live at path: a
@@ -401,11 +401,21 @@ func (o *Operation) CallAt(gen Generation, path string) (*Call, bool) {
 	if _, ok := matchSegs(p.segs, segs); !ok {
 		return nil, false
 	}
+	return o.call(gen, segs), true
+}
+
+// call is the call to o in gen of a path split into segs, which match
+// o's template there.
+func (o *Operation) call(gen Generation, segs []string) *Call {
+	p := o.Paths[gen]
 	c := &Call{Op: o, Gen: gen}
+	if len(p.names) > 0 {
+		c.Params = make([]string, 0, len(p.names))
+	}
 	for i, s := range p.segs {
 		if isParam(s) {
 			c.Params = append(c.Params, segs[i])
 		}
 	}
-	return c, true
+	return c
 }

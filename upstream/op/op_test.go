@@ -189,3 +189,59 @@ func TestQueryDefaultsMatchSpec(t *testing.T) {
 		}
 	}
 }
+
+// The table's v1 column is the v1 specs: every operation, its method and
+// path template, whether it needs the experimental header, and the scopes
+// its security lists.
+func TestTableMatchesV1Specs(t *testing.T) {
+	specs := spectest.Load(t)
+	seen := 0
+	for _, api := range []spectest.API{spectest.IdentityHistoryV1, spectest.TaskManagementV1, spectest.ReportsV1, spectest.RoleMiningV1} {
+		sp := specs.Get(api)
+		for _, path := range sp.Doc.Paths.InMatchingOrder() {
+			item := sp.Doc.Paths.Value(path)
+			for method, so := range item.Operations() {
+				o, ok := op.Named(so.OperationID)
+				if !ok {
+					t.Errorf("%s %s (%s) is not in the table", method, path, so.OperationID)
+					continue
+				}
+				seen++
+				p := o.Path(op.V1)
+				if o.Method != method || p.Template != path || p.OperationID != so.OperationID {
+					t.Errorf("%s: table has %s %s (%s), spec %s %s", so.OperationID, o.Method, p.Template, p.OperationID, method, path)
+				}
+				experimental := false
+				for _, ref := range append(slices.Clone(item.Parameters), so.Parameters...) {
+					if ref.Value != nil && ref.Value.In == "header" && ref.Value.Name == "X-SailPoint-Experimental" && ref.Value.Required {
+						experimental = true
+					}
+				}
+				if p.Experimental != experimental {
+					t.Errorf("%s: experimental %v in the table, %v in the spec", so.OperationID, p.Experimental, experimental)
+				}
+				sec := sp.Doc.Security
+				if so.Security != nil {
+					sec = *so.Security
+				}
+				want := unionScopes(sec)
+				if o == op.CompareIdentitySnapshotsAccessType && slices.Equal(want, []string{"sp:scopes:all"}) {
+					want = op.CompareIdentitySnapshots.Scopes // the legacy exception, if v1 has it too
+				}
+				got := slices.Sorted(slices.Values(o.Scopes))
+				if want = slices.Sorted(slices.Values(want)); !slices.Equal(got, want) {
+					t.Errorf("%s scopes %v, the spec says %v", so.OperationID, got, want)
+				}
+			}
+		}
+	}
+	served := 0
+	for _, o := range op.All() {
+		if o.Path(op.V1).Served() {
+			served++
+		}
+	}
+	if seen != served || seen != 21 {
+		t.Fatalf("the v1 specs have %d operations, the table's v1 column %d", seen, served)
+	}
+}

@@ -82,21 +82,19 @@ func (c *Client) ListTaskStatus(ctx context.Context, p ListParams) (isc.Page[Tas
 	}
 	// Checked before the generation is asked for, so that a bad filter is
 	// refused alike in both.
-	if _, err := p.Filter.Encode(filterSpec); err != nil {
+	filters, err := p.Filter.Encode(filterSpec)
+	if err != nil {
 		return isc.Page[TaskStatus]{}, err
 	}
 	gen, err := c.c.GenerationFor(ctx, op.Tasks)
 	if err != nil {
 		return isc.Page[TaskStatus]{}, err
 	}
-	filter := p.Filter
-	if gen == op.V1 && !slices.ContainsFunc(filter, func(t isc.Term[Field]) bool { return t.Field == FieldCompletionStatus }) {
+	if gen == op.V1 && !slices.ContainsFunc(p.Filter, func(t isc.Term[Field]) bool { return t.Field == FieldCompletionStatus }) {
 		// v1 lists every task; legacy, and this method, the completed ones.
-		filter = append(slices.Clip(filter), isc.In(FieldCompletionStatus, finalStatuses...))
-	}
-	filters, err := filter.Encode(filterSpec)
-	if err != nil {
-		return isc.Page[TaskStatus]{}, err
+		if filters, err = append(slices.Clip(p.Filter), completed).Encode(filterSpec); err != nil {
+			return isc.Page[TaskStatus]{}, err
+		}
 	}
 	isc.SetString(q, "filters", filters)
 	sorters, err := isc.EncodeSorters(p.Sort, SortCreated)
@@ -107,13 +105,15 @@ func (c *Client) ListTaskStatus(ctx context.Context, p ListParams) (isc.Page[Tas
 	return isc.List[TaskStatus](ctx, c.c, isc.Call{Op: op.GetTaskStatusList, Query: q}.In(gen))
 }
 
-// finalStatuses are every completionStatus a finished task can have (the
-// TaskStatus schema's enum): `completionStatus in (...)` with all of them
-// is "completed".
-var finalStatuses = []isc.Value{
-	isc.Str(string(StatusSuccess)), isc.Str(string(StatusWarning)), isc.Str(string(StatusError)),
-	isc.Str(string(StatusTerminated)), isc.Str(string(StatusTempError)),
-}
+// completed is the term that keeps the finished tasks: `completionStatus
+// in (...)` with every status a finished task can have.
+var completed = func() isc.Term[Field] {
+	vals := make([]isc.Value, len(completionStatuses))
+	for i, s := range completionStatuses {
+		vals[i] = isc.Str(string(s))
+	}
+	return isc.In(FieldCompletionStatus, vals...)
+}()
 
 // pendingFilter is the list filter that keeps the tasks still running.
 var pendingFilter = mustEncode(isc.And(isc.IsNull(FieldCompletionStatus)))

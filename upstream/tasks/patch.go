@@ -294,14 +294,14 @@ func objectValue(v any) error {
 // spec's own example sends "Error").
 func completionStatusValue(v any) error {
 	s, ok := v.(string)
-	if ok {
-		for _, c := range []CompletionStatus{StatusSuccess, StatusWarning, StatusError, StatusTerminated, StatusTempError} {
-			if strings.EqualFold(s, string(c)) {
-				return nil
-			}
+	names := make([]string, len(completionStatuses))
+	for i, c := range completionStatuses {
+		if ok && strings.EqualFold(s, string(c)) {
+			return nil
 		}
+		names[i] = string(c)
 	}
-	return fmt.Errorf("takes one of SUCCESS, WARNING, ERROR, TERMINATED, TEMPERROR, not %s", describe(v))
+	return fmt.Errorf("takes one of %s, not %s", strings.Join(names, ", "), describe(v))
 }
 
 func dateTimeValue(v any) error {

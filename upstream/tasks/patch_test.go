@@ -45,12 +45,14 @@ func TestCheckPatchAccepts(t *testing.T) {
 	for _, tc := range cases {
 		in := []PatchOp{tc.op}
 		before := reflect.ValueOf(tc.op.Value)
+		copied := deepCopy(tc.op.Value)
 		got, err := checkPatch(in)
 		if err != nil {
 			t.Errorf("%+v: %v", tc.op, err)
 			continue
 		}
-		if reflect.ValueOf(in[0].Value) != before {
+		// Neither replaced nor changed in place (a list or map's items).
+		if reflect.ValueOf(in[0].Value) != before || !reflect.DeepEqual(in[0].Value, copied) {
 			t.Errorf("%+v: the caller's operation changed", tc.op)
 		}
 		var sent string
@@ -64,6 +66,28 @@ func TestCheckPatchAccepts(t *testing.T) {
 			t.Errorf("%+v: %v", tc.op, err)
 		}
 	}
+}
+
+// deepCopy copies the values a test gives a patch: maps, lists and raw
+// JSON are copied all the way down.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	case json.RawMessage:
+		return slices.Clone(x)
+	}
+	return v
 }
 
 func TestCheckPatchRefuses(t *testing.T) {

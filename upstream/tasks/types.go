@@ -24,6 +24,10 @@ const (
 	StatusTempError  CompletionStatus = "TEMPERROR"
 )
 
+// completionStatuses is the schema's enum: every status a finished task
+// can have.
+var completionStatuses = []CompletionStatus{StatusSuccess, StatusWarning, StatusError, StatusTerminated, StatusTempError}
+
 // TaskStatus is the details and current status of one task (the
 // TaskStatus schema). Nullable fields are pointers for dates and objects,
 // and "" for strings.

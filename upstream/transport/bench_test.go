@@ -34,19 +34,22 @@ func benchUpstream(b *testing.B) string {
 var unlimited = ratelimit.Rate{N: 1 << 30, Per: time.Second}
 
 // BenchmarkChain times one GET through the chain with no upstream wait,
-// next to the bare transport, with the limiter in memory and in Redis.
+// next to the bare transport, with the limiter in memory and in Redis,
+// and with the breaker's circuits in Redis too.
 func BenchmarkChain(b *testing.B) {
 	url := benchUpstream(b)
 	target := url + "/beta/task-status/t1"
-	chain := func(lim ratelimit.Limiter) http.RoundTripper {
+	chainWith := func(lim ratelimit.Limiter, circuits ratelimit.Circuits) http.RoundTripper {
 		return transport.New(transport.Config{
 			Base:        baseTransport(),
 			Principal:   gatewayPrincipal(),
 			Credentials: simCredentials(url),
+			Circuits:    circuits,
 			Limiter:     lim,
 			Observer:    transport.NewCounter(),
 		})
 	}
+	chain := func(lim ratelimit.Limiter) http.RoundTripper { return chainWith(lim, nil) }
 	b.Run("bare-transport", func(b *testing.B) { benchGet(b, baseTransport(), target) })
 	b.Run("chain-memory-limiter", func(b *testing.B) { benchGet(b, chain(ratelimit.NewMemory(unlimited)), target) })
 	b.Run("chain-memory-limiter-parallel", func(b *testing.B) {
@@ -54,8 +57,7 @@ func BenchmarkChain(b *testing.B) {
 		var goroutines atomic.Int64
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			// One URL per goroutine: calls in flight together differ, so
-			// singleflight does not merge them.
+			// One URL per goroutine, as distinct reads in flight are.
 			own := target + "?g=" + strconv.FormatInt(goroutines.Add(1), 10)
 			for pb.Next() {
 				if _, err := get(b.Context(), rt, own); err != nil {
@@ -72,6 +74,16 @@ func BenchmarkChain(b *testing.B) {
 		lim := ratelimit.NewRedis(rdb, unlimited, ratelimit.RedisOptions{})
 		defer lim.Close()
 		benchGet(b, chain(lim), target)
+	})
+	// The production chain on Redis: the breaker reads its circuit there
+	// before every call.
+	b.Run("chain-redis-limiter-breaker", func(b *testing.B) {
+		srv := redistest.Start(b)
+		rdb := replicaClient(srv.Addr())
+		defer rdb.Close()
+		lim := ratelimit.NewRedis(rdb, unlimited, ratelimit.RedisOptions{})
+		defer lim.Close()
+		benchGet(b, chainWith(lim, ratelimit.NewRedisCircuits(rdb, "", 0)), target)
 	})
 }
 

@@ -141,9 +141,9 @@ func testBudget(t *testing.T, redisAddrs []string) {
 }
 
 // budgetReplicaMain is a replica process of the budget test: it builds
-// the production chain (Redis limiter, OAuth2, retries, singleflight),
-// waits for the common start, issues calls at a fixed rate for the run,
-// and prints a budgetResult.
+// the production chain (Redis limiter, OAuth2, retries), waits for the
+// common start, issues calls at a fixed rate for the run, and prints a
+// budgetResult.
 func budgetReplicaMain(cfgJSON string) int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	var cfg budgetRun
@@ -209,7 +209,7 @@ loop:
 		}
 		due := int(time.Since(start) * time.Duration(cfg.PerSecond) / time.Second)
 		for ; issued < due && ctx.Err() == nil; issued++ {
-			// Distinct URLs, so singleflight does not merge the calls.
+			// Distinct URLs, as distinct reads are.
 			url := cfg.Tenant + "/beta/task-status?limit=1&offset=" + strconv.Itoa(issued+1)
 			issue(url)
 		}

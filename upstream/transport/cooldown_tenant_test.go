@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/internal/redistest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
@@ -45,7 +46,7 @@ func Test429Cooldown(t *testing.T) {
 		}
 		firstErr <- err
 	}()
-	waitFor(t, "the 429's cooldown is set", func() bool { return len(replicas[0].obs.Snapshot().Cooldowns["beta"]) == 1 })
+	waittest.Until(t, "the 429's cooldown is set", func() bool { return len(replicas[0].obs.Snapshot().Cooldowns["beta"]) == 1 })
 	if cd := replicas[0].obs.Snapshot().Cooldowns["beta"][0]; cd != 3*time.Second {
 		t.Fatalf("cooldown %s, want Retry-After's 3s", cd)
 	}
@@ -92,18 +93,6 @@ func Test429Cooldown(t *testing.T) {
 	}
 	if n := arr.between("beta", forced.Add(3*time.Second), stop.Add(time.Second)); n < 10 {
 		t.Errorf("only %d beta requests after the cooldown", n)
-	}
-}
-
-// waitFor polls cond until it holds or 15 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/internal/optest"
-
 	"github.com/sailgraph/sailgraph/upstream/principal"
 )
 
@@ -94,17 +93,4 @@ func (h *hits) snapshot() (bodies, auth []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.bodies...), append([]string(nil), h.auth...)
-}
-
-// waitUntil polls cond until it holds, failing the test after a generous
-// deadline (a loaded machine is slow, not wrong).
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }

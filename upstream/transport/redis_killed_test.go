@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sailgraph/sailgraph/internal/redistest"
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/ratelimit"
 	"github.com/sailgraph/sailgraph/simtenant"
 )
@@ -26,7 +27,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	for range 3 {
 		replicas = append(replicas, newReplica(t, url, []string{srv.Addr()}, budget, false))
 	}
-	waitFor(t, "every replica counts three", func() bool {
+	waittest.Until(t, "every replica counts three", func() bool {
 		for _, r := range replicas {
 			if r.lim.Replicas() != 3 {
 				return false
@@ -66,7 +67,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	pause(time.Second)
 	srv.Stop()
 	killed := time.Now()
-	waitFor(t, "every replica falls back", func() bool {
+	waittest.Until(t, "every replica falls back", func() bool {
 		for _, r := range replicas {
 			if !r.lim.Fallback() {
 				return false
@@ -77,7 +78,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	pause(2500 * time.Millisecond)
 	srv.Restart()
 	restarted := time.Now()
-	waitFor(t, "every replica is back on Redis", func() bool {
+	waittest.Until(t, "every replica is back on Redis", func() bool {
 		for _, r := range replicas {
 			if r.lim.Fallback() {
 				return false

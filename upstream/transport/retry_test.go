@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sailgraph/sailgraph/internal/waittest"
 	"github.com/sailgraph/sailgraph/upstream/isc"
 )
 
@@ -165,7 +166,7 @@ func TestRetryWaitEndsWithContext(t *testing.T) {
 		_, err := send(ctx, rt, "GET", url+"/beta/task-status/1", "")
 		errc <- err
 	}()
-	waitUntil(t, "the first attempt is upstream", func() bool { return h.count("/beta/task-status/1") > 0 })
+	waittest.Until(t, "the first attempt is upstream", func() bool { return h.count("/beta/task-status/1") > 0 })
 	cancel()
 	select {
 	case err := <-errc:

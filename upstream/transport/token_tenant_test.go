@@ -25,8 +25,8 @@ func tokenChain(t *testing.T, url string, now func() time.Time) http.RoundTrippe
 	})
 }
 
-// fifty runs 50 GETs released together, each with its own URL (so
-// singleflight does not merge them), and fails the test on any non-200.
+// fifty runs 50 GETs released together, each with its own URL, and fails
+// the test on any non-200.
 func fifty(t *testing.T, rt http.RoundTripper, url string) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
